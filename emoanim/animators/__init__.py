@@ -1,0 +1,1 @@
+"""animators stage: see ARCHITECTURE.md."""

@@ -1,0 +1,1 @@
+"""phonetics stage: see ARCHITECTURE.md."""

@@ -1,0 +1,1 @@
+"""rigs stage: see ARCHITECTURE.md."""
