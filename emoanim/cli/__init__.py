@@ -1,1 +1,1 @@
-"""cli stage: see ARCHITECTURE.md."""
+"""The `emoanim` command line."""

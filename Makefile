@@ -1,0 +1,44 @@
+# Two entry points a fresh machine needs: `make demo` and `make test`. Both install what they need and are safe to
+# run twice. torch is pinned and installed before anything that could pull it in: on these machines torch==2.13.0 is a
+# CPU build already on disk, while an unpinned torch drags in a multi-GB CUDA build.
+PYTHON ?= python3
+PIP := $(PYTHON) -m pip
+TORCH_PIN := torch==2.13.0
+APT_PACKAGES := espeak-ng
+EVAL_APT_PACKAGES := asterisk-core-sounds-en-g722 asterisk-core-sounds-en
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+STAMP := .setup-stamp
+
+.PHONY: setup demo test bench eval clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $$missing; \
+	fi
+	$(PIP) install -q $(TORCH_PIN)
+	$(PIP) install -q -e '.[test]'
+	touch $@
+
+demo: setup
+	$(PYTHON) -m emoanim render examples/speech.wav --transcript examples/speech.txt --emotion happy --rig metahuman --out out/
+	$(PYTHON) -m emoanim render examples/speech.wav --emotion "neutral@0,happy:0.8@8,sad@16" --rig arkit --format livelinkface --out out/
+
+test: setup
+	$(PYTHON) -m pytest -q
+
+bench: setup
+	$(PYTHON) benchmarks/pipeline_speed.py
+
+# Real-speech lip-sync figures on the Asterisk prompts (Debian packages, CC BY-SA 3.0).
+eval: setup
+	@missing=""; for p in $(EVAL_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $$missing; \
+	fi
+	$(PYTHON) benchmarks/lipsync_asterisk.py
+
+clean:
+	rm -rf out $(STAMP) .pytest_cache

@@ -1,0 +1,160 @@
+"""The main job as one library call: speech file -> rig curves (and the `Performance` behind them).
+
+The CLI is a thin wrapper over these functions; a Python user calls the same ones.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from emoanim.animators import get_animator
+from emoanim.audio import Audio, load_audio, split_long
+from emoanim.emotion import EmotionTrack
+from emoanim.errors import InputError
+from emoanim.motion import Performance
+from emoanim.motion.post import apply as post_process
+from emoanim.phonetics import PhoneTrack, align
+from emoanim.phonetics.types import SILENCE, Phone
+from emoanim.rigs import Curves, get_rig
+
+DEFAULT_FPS = 30.0
+LONG_AUDIO_SECONDS = 600.0  # alignment runs chunk by chunk past this, so memory stays bounded
+
+
+@dataclass
+class Options:
+    """Everything that shapes one render, apart from the speech itself."""
+
+    emotion: str | EmotionTrack = "neutral"
+    rig: str = "arkit"
+    animator: str = "phonetic"
+    transcript: str | None = None
+    fps: float = DEFAULT_FPS
+    seed: int = 0
+    transition: float = 0.3
+    blinks: bool = True
+    gaze: bool = True
+    head_motion: str = "normal"
+
+    def emotion_track(self) -> EmotionTrack:
+        if isinstance(self.emotion, EmotionTrack):
+            return self.emotion
+        return EmotionTrack.parse(self.emotion, transition=self.transition)
+
+    def check(self) -> None:
+        """Fail fast, before any audio is read, on options that can never work."""
+        if not self.fps > 0 or self.fps > 1000:
+            raise InputError(f"--fps must be between 0 and 1000, got {self.fps}", hint="use e.g. 24, 30 or 60")
+        self.emotion_track()
+        get_rig(self.rig)
+        get_animator(self.animator)
+
+
+@dataclass
+class Result:
+    performance: Performance
+    curves: Curves
+    phones: PhoneTrack | None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def read_transcript(transcript: str | Path | None) -> str | None:
+    """A transcript is text, or the path of a UTF-8 .txt file holding it."""
+    if transcript is None:
+        return None
+    text = str(transcript)
+    candidate = Path(text)
+    if text.endswith(".txt") or (len(text) < 4096 and "\n" not in text and candidate.is_file()):
+        if not candidate.is_file():
+            raise InputError("transcript file not found", path=candidate, hint="give the text itself or an existing .txt")
+        try:
+            text = candidate.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise InputError("transcript is not UTF-8 text", path=candidate, hint="save it as UTF-8") from None
+    if not text.strip():
+        raise InputError("transcript is empty", path=candidate if candidate.is_file() else None,
+                         hint="give the words spoken, or leave --transcript out")
+    return text
+
+
+def align_long(audio: Audio, transcript: str | None) -> PhoneTrack:
+    """`align`, chunk by chunk for audio past `LONG_AUDIO_SECONDS`, phones shifted back onto one timeline."""
+    if audio.duration <= LONG_AUDIO_SECONDS:
+        return align(audio, transcript)
+    warnings: list[str] = []
+    if transcript is not None:
+        # Splitting a transcript to match audio chunks needs a first alignment pass we don't have yet.
+        warnings.append(f"transcripts are not used for audio over {LONG_AUDIO_SECONDS:.0f} s yet: phones were "
+                        "recognised from the audio instead")
+        transcript = None
+    phones: list[Phone] = []
+    methods = set()
+    for offset, chunk in split_long(audio, LONG_AUDIO_SECONDS):
+        track = align(chunk, transcript)
+        methods.add(track.method)
+        warnings.extend(track.warnings)
+        phones.extend(Phone(p.label, p.start + offset, p.end + offset, p.word) for p in track.phones)
+    if not phones:
+        phones = [Phone(SILENCE, 0.0, audio.duration)]
+    return PhoneTrack(phones, audio.duration, "+".join(sorted(methods)), warnings)
+
+
+def perform(audio: Audio, options: Options) -> tuple[Performance, PhoneTrack | None, dict[str, float]]:
+    """Audio -> `Performance` (animator, then blinks, gaze and head motion)."""
+    seconds: dict[str, float] = {}
+    emotion = options.emotion_track()
+    animator = get_animator(options.animator)
+    transcript = read_transcript(options.transcript)
+
+    started = time.perf_counter()
+    phones = align_long(audio, transcript) if animator.needs_phones or transcript else None
+    seconds["align"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    performance = animator.animate(audio, emotion, phones=phones, fps=options.fps, seed=options.seed)
+    seconds["animate"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    performance = post_process(
+        performance, audio=audio, phones=phones, emotion=emotion, seed=options.seed,
+        blinks=options.blinks, gaze=options.gaze, head_motion=options.head_motion,
+    )
+    seconds["post"] = time.perf_counter() - started
+    performance.metadata.update(
+        source=str(audio.source) if audio.source else None,
+        emotion=emotion.to_dict(),
+        seed=options.seed,
+        transcript=transcript is not None,
+        post={"blinks": options.blinks, "gaze": options.gaze, "head_motion": options.head_motion},
+    )
+    if phones is not None and phones.warnings:
+        performance.metadata.setdefault("warnings", [])
+        for warning in phones.warnings:
+            if warning not in performance.metadata["warnings"]:
+                performance.metadata["warnings"].append(warning)
+    return performance, phones, seconds
+
+
+def run(speech: str | Path | Audio, options: Options) -> Result:
+    """Speech (a path or `Audio`) -> `Result` with the performance, the rig curves and stage timings."""
+    options.check()
+    started = time.perf_counter()
+    audio = speech if isinstance(speech, Audio) else load_audio(speech)
+    load_seconds = time.perf_counter() - started
+    performance, phones, seconds = perform(audio, options)
+    started = time.perf_counter()
+    curves = get_rig(options.rig).curves(performance)
+    seconds = {"load": load_seconds, **seconds, "rig": time.perf_counter() - started}
+    return Result(performance, curves, phones, seconds)
+
+
+def animate(speech: str | Path | Audio, emotion: str | EmotionTrack = "neutral", rig: str = "arkit", **options) -> Curves:
+    """Speech -> the rig's animation curves.
+
+    >>> curves = animate("speech.wav", emotion="happy", rig="metahuman")
+    >>> curves.names[:2], curves.fps, curves.values.shape   # (T, C)
+
+    Other keywords are `Options` fields: transcript, fps, animator, seed, transition, blinks, gaze, head_motion.
+    """
+    return run(speech, Options(emotion=emotion, rig=rig, **options)).curves
