@@ -43,29 +43,35 @@ ALIASES: dict[str, str] = {
     "anger": "angry", "mad": "angry",
     "contemptuous": "contempt", "scorn": "contempt", "disdain": "contempt",
 }
-assert set(ALIASES.values()) <= set(EMOTIONS)
-
 _VALID_NAMES = ", ".join(EMOTIONS)
 _GRAMMAR_HINT = "write e.g. 'happy', 'happy:0.6' or 'neutral@0,happy:0.8@1.5,sad@4'"
 
 
 @dataclass(frozen=True)
 class EmotionKey:
-    """From ``time`` (seconds) on, the face shows ``emotion`` at ``intensity`` (0..1)."""
+    """From ``time`` (seconds, >= 0) on, the face shows ``emotion`` at ``intensity`` (0..1).
+
+    Validated on creation (InputError): aliases become the class name, and neutral's intensity, which has no
+    effect, becomes 1.0, so equal-looking keys compare equal.
+    """
 
     time: float
     emotion: str
-    intensity: float
+    intensity: float = 1.0
 
     def __post_init__(self) -> None:
-        if self.emotion not in EMOTION_INDEX:
-            raise InputError(f"unknown emotion {self.emotion!r}", hint=f"use one of: {_VALID_NAMES}")
-        _check_intensity(self.intensity, self.emotion)
-        _check_time(self.time, self.emotion)
+        name = canonical_emotion(self.emotion)
+        _check_intensity(self.intensity, name)
+        _check_time(self.time, name)
+        object.__setattr__(self, "emotion", name)
+        object.__setattr__(self, "time", float(self.time))
+        object.__setattr__(self, "intensity", 1.0 if name == NEUTRAL else float(self.intensity))
 
 
 def canonical_emotion(name: str) -> str:
     """``"Anger "`` -> ``"angry"``; raises InputError listing the valid names for anything unknown."""
+    if not isinstance(name, str):
+        raise InputError(f"emotion name {name!r} is not text", hint=f"use one of: {_VALID_NAMES}")
     key = name.strip().lower()
     if key in EMOTION_INDEX:
         return key
@@ -73,13 +79,6 @@ def canonical_emotion(name: str) -> str:
         return ALIASES[key]
     shown = repr(name.strip()) if name.strip() else "an empty name"
     raise InputError(f"unknown emotion {shown}", hint=f"use one of: {_VALID_NAMES}")
-
-
-def make_key(time: float, emotion: str, intensity: float) -> EmotionKey:
-    """A validated key; neutral's intensity is normalised to 1.0 since it has no effect."""
-    name = canonical_emotion(emotion)
-    _check_intensity(intensity, name)
-    return EmotionKey(float(time), name, 1.0 if name == NEUTRAL else float(intensity))
 
 
 def parse_keys(spec: str) -> tuple[EmotionKey, ...]:
@@ -126,7 +125,7 @@ def _parse_key(text: str, *, first: bool) -> EmotionKey:
             f"emotion key {text.strip()!r} has no time",
             hint="every key after the first needs '@seconds', e.g. 'neutral,happy@1.5'",
         )
-    return make_key(time, emotion, intensity)
+    return EmotionKey(time, emotion, intensity)
 
 
 def _parse_number(text: str, what: str, hint: str) -> float:
