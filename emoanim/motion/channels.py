@@ -20,6 +20,6 @@ ARKIT_INDEX: dict[str, int] = {name: i for i, name in enumerate(ARKIT_NAMES)}
 
 HEAD_NAMES: tuple[str, ...] = ("pitch", "yaw", "roll")  # degrees; +pitch = nod down, +yaw = turn to the
 # character's left, +roll = tilt towards the character's right shoulder (right-handed with the two above)
-HEAD_TRANSLATION_NAMES: tuple[str, ...] = ("x", "y", "z")  # centimetres, character space
+HEAD_TRANSLATION_NAMES: tuple[str, ...] = ("x", "y", "z")  # centimetres: x to the character's left, y up, z forward
 GAZE_NAMES: tuple[str, ...] = ("leftYaw", "leftPitch", "rightYaw", "rightPitch")  # degrees; +yaw = look to
 # the character's left, +pitch = look up
