@@ -63,19 +63,30 @@ def read_transcript(transcript: str | Path | None) -> str | None:
     """A transcript is text, or the path of a UTF-8 .txt file holding it."""
     if transcript is None:
         return None
+    path = _transcript_path(transcript)
     text = str(transcript)
-    candidate = Path(text)
-    if text.endswith(".txt") or (len(text) < 4096 and "\n" not in text and candidate.is_file()):
-        if not candidate.is_file():
-            raise InputError("transcript file not found", path=candidate, hint="give the text itself or an existing .txt")
+    if path is not None:
+        if not path.is_file():
+            raise InputError("transcript file not found", path=path, hint="give the text itself or an existing .txt")
         try:
-            text = candidate.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
-            raise InputError("transcript is not UTF-8 text", path=candidate, hint="save it as UTF-8") from None
+            raise InputError("transcript is not UTF-8 text", path=path, hint="save it as UTF-8") from None
     if not text.strip():
-        raise InputError("transcript is empty", path=candidate if candidate.is_file() else None,
-                         hint="give the words spoken, or leave --transcript out")
+        raise InputError("transcript is empty", path=path, hint="give the words spoken, or leave --transcript out")
     return text
+
+
+def _transcript_path(transcript: str | Path) -> Path | None:
+    """The file a transcript argument names, or None when it is the text itself."""
+    if isinstance(transcript, Path) or transcript.lower().endswith(".txt"):
+        return Path(transcript)
+    if "\n" in transcript or len(transcript) > 255:  # longer than any file name: surely words
+        return None
+    try:
+        return Path(transcript) if Path(transcript).is_file() else None
+    except OSError:
+        return None
 
 
 def align_long(audio: Audio, transcript: str | None) -> PhoneTrack:

@@ -111,6 +111,9 @@ def render(args: argparse.Namespace) -> int:
     )
     options.check()
     check_format(args.format_name, rig=args.rig)
+    if args.format_name == "livelinkface" and args.fps not in (30.0, 60.0):
+        # Unreal's Live Link Face importer guesses 30 or 60 fps from the timecodes; other rates play at the wrong speed.
+        sys.stderr.write(f"emoanim: warning: Unreal reads Live Link Face takes as 30 or 60 fps, not {args.fps:g}\n")
     paths = collect_inputs(args.inputs)
     if args.transcript is not None and len(paths) > 1:
         raise InputError("--transcript applies to one input, but several were given",
