@@ -13,12 +13,14 @@ from emoanim.errors import InputError
 from emoanim.rigs.arkit import ArkitRig
 from emoanim.rigs.base import Rig
 from emoanim.rigs.curves import Curves
+from emoanim.rigs.landmarks import LandmarksRig
 from emoanim.rigs.metahuman import MetaHumanBoardRig, MetaHumanRig
 
 _RIGS: dict[str, Callable[[], Rig]] = {
     "arkit": ArkitRig,
     "metahuman": MetaHumanRig,
     "metahuman-board": MetaHumanBoardRig,
+    "landmarks": LandmarksRig,
 }
 RIGS: tuple[str, ...] = tuple(_RIGS)
 
