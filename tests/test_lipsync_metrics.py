@@ -149,3 +149,23 @@ def test_score_lipsync_bundles_all_three():
     assert (scores.bilabial_closure, scores.bilabials) == (1.0, 1)
     assert (scores.open_vowels_opened, scores.open_vowels) == (1.0, 1)
     assert (scores.closed_in_pauses, scores.pauses) == (0.0, 1)  # jaw hangs at 0.4 in the pause
+
+
+def test_false_closure_rate_counts_non_bilabials_closed_from_start_to_end():
+    from emoanim.eval.lipsync import false_closure_rate
+
+    x = curves(30, jawOpen=0.4)
+    phones = [Phone("sil", 0.0, 0.1), Phone("T", 0.1, 0.2), Phone("AA", 0.2, 0.4), Phone("M", 0.4, 0.5),
+              Phone("K", 0.5, 0.6), Phone("IY", 0.6, 1.0)]
+    # Bilabials and pauses are not candidates; T, AA, K, IY are.
+    assert false_closure_rate(x, FPS, phones) == (0.0, 4)
+    set_frames(x, slice(0, 4), mouthClose=0.4)  # the pause and T's first frame (T is frames 3..6): not a closure of T
+    assert false_closure_rate(x, FPS, phones) == (0.0, 4)
+    set_frames(x, slice(12, 16), mouthClose=0.4)  # M closed, and its closure spills into K's first frame only
+    assert false_closure_rate(x, FPS, phones) == (0.0, 4)
+    set_frames(x, slice(15, 19), mouthClose=0.4)  # K (frames 15..18) sealed throughout: a false closure
+    rate, n = false_closure_rate(x, FPS, phones)
+    assert n == 4 and rate == pytest.approx(1 / 4)
+    # A looser threshold turns the partly open frames into closures too.
+    assert false_closure_rate(curves(30, jawOpen=0.04), FPS, phones) == (1.0, 4)
+    assert false_closure_rate(curves(30, jawOpen=0.04), FPS, phones, threshold=0.03) == (0.0, 4)

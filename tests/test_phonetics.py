@@ -7,8 +7,8 @@ import soundfile as sf
 
 from emoanim.audio.types import Audio
 from emoanim.errors import InputError
-from emoanim.phonetics import ARPABET, SILENCE, Phone, PhoneTrack, align
-from emoanim.phonetics import g2p
+from emoanim.phonetics import ARPABET, DEFAULT_RECOGNIZER, RECOGNIZERS, SILENCE, Phone, PhoneTrack, align
+from emoanim.phonetics import g2p, sphinx
 from emoanim.phonetics.align import phone_label, spans_to_phones
 from emoanim.phonetics.sphinx import Span
 from emoanim.phonetics.transcript import normalize_transcript, spell_number, spell_ordinal, spell_year
@@ -52,14 +52,50 @@ def test_forced_alignment_finds_bilabials_in_order_inside_the_audio(say):
     assert max(p.duration for p in speech) < 0.5
 
 
-def test_recognition_without_transcript_covers_the_audio_without_gaps(say):
+def test_phone_recognition_without_transcript_covers_the_audio_without_gaps(say):
     audio = read(say("please pass the butter maybe tomorrow morning"))
-    track = align(audio)
+    track = align(audio, recognizer="phones")
 
-    assert track.method == "recognized"
+    assert track.method == "recognized-phones"
     assert_covers(track, audio.duration)
     assert len(track.speech_phones()) >= 5
     assert all(p.word is None for p in track.phones)
+
+
+def test_default_recognition_decodes_words_and_aligns_their_dictionary_phones(say):
+    audio = read(say("please pass the butter maybe tomorrow morning"))
+    track = align(audio)
+
+    assert DEFAULT_RECOGNIZER == "words" and track.method == "recognized-words"
+    assert_covers(track, audio.duration)
+    speech = track.speech_phones()
+    assert len(speech) >= 10 and all(p.word for p in speech)
+    # Phones are the dictionary pronunciations of the recognised words, so each word's phones are contiguous.
+    for before, after in zip(speech, speech[1:]):
+        assert after.start >= before.end - 1e-9
+    # Seven bilabials are spoken (p p b m b m m); the word hypothesis must keep most of them.
+    assert sum(p.label in ("P", "B", "M") for p in speech) >= 4
+
+
+def test_every_recognizer_is_selectable_and_unknown_ones_are_input_errors(say):
+    audio = read(say("bob made pop music"))
+    assert set(RECOGNIZERS) == {"words", "words-accurate", "phones"}
+    for name in RECOGNIZERS:
+        track = align(audio, recognizer=name)
+        assert track.method == f"recognized-{name}"
+        assert_covers(track, audio.duration)
+    with pytest.raises(InputError, match="words-accurate"):
+        align(audio, recognizer="wav2vec")
+    # A transcript wins over any recogniser.
+    assert align(audio, "bob made pop music", recognizer="phones").method == "forced"
+
+
+def test_word_mode_falls_back_to_phone_recognition_when_no_words_are_heard(say, monkeypatch):
+    audio = read(say("bob made pop music"))
+    monkeypatch.setattr(sphinx, "recognize_words", lambda pcm, language, settings: [])
+    track = align(audio)
+    assert track.method == "recognized-phones"
+    assert_covers(track, audio.duration)
 
 
 def test_silence_gives_only_sil():
@@ -101,7 +137,7 @@ def test_transcript_that_does_not_fit_falls_back_to_recognition_and_says_so(say)
     audio = read(say("bob made pop music"))
     track = align(audio, "the quick brown fox jumps over the lazy dog again and again")
 
-    assert track.method == "recognized"
+    assert track.method == "recognized-words"
     assert any("forced alignment failed" in w for w in track.warnings)
     assert_covers(track, audio.duration)
 
@@ -163,7 +199,7 @@ def test_unsupported_language_names_the_supported_ones():
     audio = Audio(np.zeros(1600, dtype=np.float32))
     with pytest.raises(InputError, match="en-us"):
         align(audio, language="fr-fr")
-    assert align(audio, language="EN_US").method == "recognized"
+    assert align(audio, language="EN_US").method.startswith("recognized")
 
 
 def test_non_finite_audio_is_an_input_error():

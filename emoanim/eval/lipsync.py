@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from emoanim.motion.channels import ARKIT_INDEX, ARKIT_NAMES
-from emoanim.phonetics.types import SILENCE, Phone, PhoneTrack
+from emoanim.phonetics.types import ARPABET, SILENCE, Phone, PhoneTrack
 
 CLOSED_APERTURE = 0.05  # lip aperture at or below this = lips closed (see module docstring)
 OPEN_JAW = 0.25  # peak jawOpen at or above this = open vowel opened
@@ -88,6 +88,22 @@ def open_vowel_rate(
     """Share of open-vowel phones (AA AE AH AO AW AY) whose peak ``jawOpen`` is >= ``threshold``; and their count."""
     jaw = _check(expression)[:, ARKIT_INDEX["jawOpen"]]
     hits = [jaw[frames_of(p, fps, len(jaw))].max() >= threshold for p in _labelled(phones, OPEN_VOWELS)]
+    return _rate(hits)
+
+
+def false_closure_rate(
+    expression: np.ndarray, fps: float, phones: PhoneTrack | Sequence[Phone], threshold: float = CLOSED_APERTURE
+) -> tuple[float, int]:
+    """Share of speech phones that are neither bilabials nor pauses whose scored frames are ALL closed (aperture <=
+    ``threshold``); and their count.
+
+    The precision side of `bilabial_closure_rate`: a mouth that seals on every /t k/ would score full bilabial
+    closure and still look wrong. "All frames" rather than "any frame" because a phone next to a /p b m/ legitimately
+    shares a closed frame with it through coarticulation; a phone closed from start to end is a closure of its own.
+    """
+    aperture = lip_aperture(expression)
+    others = [p for p in _labelled(phones, set(ARPABET) - BILABIALS) if p.end > p.start]
+    hits = [aperture[frames_of(p, fps, len(aperture))].max() <= threshold for p in others]
     return _rate(hits)
 
 

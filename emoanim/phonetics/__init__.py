@@ -1,9 +1,10 @@
 """phonetics stage: phones with timings from speech (see ARCHITECTURE.md).
 
-`align(audio, transcript=None, language="en-us") -> PhoneTrack`: pocketsphinx forced alignment with a transcript,
-phone recognition without one.
+`align(audio, transcript=None, language="en-us", recognizer="words") -> PhoneTrack`: pocketsphinx forced alignment
+with a transcript; without one, word recognition then forced alignment of the words (or phone recognition alone,
+``recognizer="phones"``).
 """
-from emoanim.phonetics.align import LANGUAGES, align
+from emoanim.phonetics.align import DEFAULT_RECOGNIZER, LANGUAGES, RECOGNIZERS, align
 from emoanim.phonetics.types import ARPABET, SILENCE, Phone, PhoneTrack
 
-__all__ = ["align", "Phone", "PhoneTrack", "SILENCE", "ARPABET", "LANGUAGES"]
+__all__ = ["align", "Phone", "PhoneTrack", "SILENCE", "ARPABET", "LANGUAGES", "RECOGNIZERS", "DEFAULT_RECOGNIZER"]

@@ -1,9 +1,16 @@
 """`align`: speech (+ optional transcript) -> a gap-free `PhoneTrack` of ARPAbet phones and pauses.
 
 With a transcript, pocketsphinx forced alignment places each word's dictionary phones in time (near-exact on
-clean speech). Without one, pocketsphinx phone recognition guesses the phones from the audio alone (noisy: about
-half the phones are wrong on real speech, ENVIRONMENT-NOTES.md), which is still enough to time mouth openings and
-closures.
+clean speech). Without one, a recogniser guesses from the audio alone (`RECOGNIZERS`):
+
+- ``"words"`` (default): pocketsphinx word recognition with the English LM (fast settings), then forced alignment of
+  the hypothesised words. The hypothesis carries dictionary pronunciations, so even a misrecognised word
+  ("dial it" heard as "die lady") usually keeps its bilabials in the right place.
+- ``"words-accurate"``: the same with pocketsphinx's full three-pass search; about twice the decoding time.
+- ``"phones"``: pocketsphinx phone recognition (allphone) alone: fastest, but about half the phones are wrong on
+  real speech (ENVIRONMENT-NOTES.md).
+
+Figures (held-out asterisk prompts) are in benchmarks/lipsync_asterisk.py and `sphinx.WordSettings`.
 """
 from __future__ import annotations
 
@@ -32,18 +39,31 @@ SILENT_PEAK = 10 ** (-60 / 20)
 DITHER_RMS_INT16 = 8.0
 _ARPABET = frozenset(ARPABET)
 
+# Recogniser name -> word-search settings (None: phone recognition). ``PhoneTrack.method`` is "recognized-<name>".
+RECOGNIZERS: dict[str, sphinx.WordSettings | None] = {
+    "words": sphinx.FAST_WORDS,
+    "words-accurate": sphinx.ACCURATE_WORDS,
+    "phones": None,
+}
+DEFAULT_RECOGNIZER = "words"
 
-def align(audio: Audio, transcript: str | None = None, language: str = "en-us") -> PhoneTrack:
+
+def align(audio: Audio, transcript: str | None = None, language: str = "en-us",
+          recognizer: str = DEFAULT_RECOGNIZER) -> PhoneTrack:
     """Phones with timings for ``audio``.
 
     ``transcript`` is the text spoken (any case, punctuation and digits allowed); with it, phones come from forced
-    alignment (``method="forced"``), without it from phone recognition (``method="recognized"``). The track covers
-    ``[0, audio.duration]`` without gaps or overlaps; pauses and non-speech sounds are ``"sil"``. Problems the user
-    should know about (unknown words, a transcript that did not fit) are in ``PhoneTrack.warnings``.
+    alignment (``method="forced"``). Without it (or when it cannot be aligned), ``recognizer`` (a `RECOGNIZERS`
+    name) finds them and ``method`` is ``"recognized-<recognizer>"``; if word recognition hears no words or its
+    words cannot be aligned, phone recognition takes over (``"recognized-phones"``). In word modes each phone's
+    ``word`` is the recognised (possibly wrong) word. The track covers ``[0, audio.duration]`` without gaps or
+    overlaps; pauses and non-speech sounds are ``"sil"``. Problems the user should know about (unknown words, a
+    transcript that did not fit) are in ``PhoneTrack.warnings``.
     """
     language = check_language(language)
+    recognizer = check_recognizer(recognizer)
     _check_samples(audio)
-    method = "recognized" if transcript is None else "forced"
+    method = f"recognized-{recognizer}" if transcript is None else "forced"
     duration = audio.duration
     warnings: list[str] = []
     if _is_silent(audio):
@@ -67,9 +87,27 @@ def align(audio: Audio, transcript: str | None = None, language: str = "en-us") 
                 if aligned.phones_estimated:
                     warnings.append("only word timings could be aligned: phones were spread evenly inside words")
     if spans is None:
-        method = "recognized"
-        spans = sphinx.recognize_phones(pcm, language)
+        method, spans = recognize(pcm, language, recognizer)
     return PhoneTrack(spans_to_phones(spans, duration), duration, method, warnings)
+
+
+def recognize(pcm: bytes, language: str, recognizer: str) -> tuple[str, list[sphinx.Span]]:
+    """(method, spans) for 16 kHz int16 ``pcm`` with no usable transcript, by the named recogniser."""
+    settings = RECOGNIZERS[recognizer]
+    if settings is not None:
+        words = sphinx.recognize_words(pcm, language, settings)
+        aligned = sphinx.force_align(pcm, words, language) if words else None
+        if aligned is not None:
+            return f"recognized-{recognizer}", aligned.spans
+    return "recognized-phones", sphinx.recognize_phones(pcm, language)
+
+
+def check_recognizer(recognizer: str) -> str:
+    """The canonical recogniser name; `InputError` listing the known ones otherwise."""
+    name = str(recognizer).strip().lower()
+    if name not in RECOGNIZERS:
+        raise InputError(f"recognizer {recognizer!r} is not known", hint=f"choose one of: {', '.join(RECOGNIZERS)}")
+    return name
 
 
 def check_language(language: str) -> str:

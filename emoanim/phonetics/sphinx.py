@@ -1,4 +1,4 @@
-"""pocketsphinx decoders, built once per process and reused: forced alignment and phone recognition.
+"""pocketsphinx decoders, built once per process and reused: forced alignment, phone and word recognition.
 
 Building a decoder reads the acoustic model and the 134,860-word dictionary (about 0.1-0.2 s); decoding itself runs
 at 0.02-0.07 CPU seconds per audio second (ENVIRONMENT-NOTES.md), so the cache is what keeps short clips fast.
@@ -33,11 +33,12 @@ class SphinxModel:
     acoustic: Path
     dictionary: Path
     phone_lm: Path
+    word_lm: Path
 
 
 def english_model() -> SphinxModel:
     root = Path(pocketsphinx.get_model_path()) / "en-us"
-    return SphinxModel(root / "en-us", root / "cmudict-en-us.dict", root / "en-us-phone.lm.bin")
+    return SphinxModel(root / "en-us", root / "cmudict-en-us.dict", root / "en-us-phone.lm.bin", root / "en-us.lm.bin")
 
 
 # Languages pocketsphinx can align with the models at hand. A language added here needs an acoustic model whose
@@ -86,6 +87,56 @@ class RecognitionSettings:
     extra: tuple[tuple[str, object], ...] = ()  # any further pocketsphinx option, e.g. (("topn", 8),)
 
 
+@dataclass(frozen=True)
+class WordSettings:
+    """pocketsphinx options for word recognition with the English trigram LM (the search behind "word mode").
+
+    Field names are pocketsphinx's: ``ds`` decodes every ds-th frame; ``maxhmmpf``/``maxwpf`` cap the HMMs and
+    distinct word exits kept per frame (-1: no cap); ``fwdflat`` and ``bestpath`` are the second (flat-lexicon) and
+    third (lattice) search passes after the first (tree-lexicon) pass. Defaults are `FAST_WORDS`.
+
+    Tuned on the tune half of the asterisk prompts (even indices of the sorted names; first 40, 179 s): bilabial
+    recall/precision (benchmarks/phone_recognition.py's definitions) of the forced alignment of the recognised words
+    against the forced alignment of the true transcript, and CPU s per audio s of the word decode alone (quiet
+    2-core machine; forced alignment of the words adds about 0.03):
+
+    ==========================================  ======  =========  ======
+    settings                                    recall  precision  decode
+    ==========================================  ======  =========  ======
+    pocketsphinx defaults (`ACCURATE_WORDS`)     0.928      0.928   0.10
+    ds=2                                         0.919      0.919   0.084
+    fwdflat off                                  0.901      0.927   0.086
+    ds=2, fwdflat+bestpath off                   0.901      0.894   0.066
+    ds=2, fwdflat off, maxhmmpf 3000, maxwpf 10  0.892      0.935   0.064
+    all of the above (`FAST_WORDS`)              0.901      0.881   0.050
+    narrower beams (1e-40, wbeam 1e-24)          0.856      0.872   0.071
+    ==========================================  ======  =========  ======
+
+    On 119 tune prompts (349 s) `FAST_WORDS` gave recall 0.901, precision 0.881 (allphone, `RecognitionSettings`:
+    0.774 / 0.645 on benchmarks/phone_recognition.py's set). ``topn``, ``pl_window`` and ``maxhmmpf`` alone
+    changed little; narrower beams lost bilabials fast.
+    """
+
+    ds: int = 2
+    maxhmmpf: int = 3000
+    maxwpf: int = 10
+    fwdflat: bool = False
+    bestpath: bool = False
+    beam: float = 1e-48
+    wbeam: float = 7e-29
+    pbeam: float = 1e-48
+    lw: float = 6.5
+    extra: tuple[tuple[str, object], ...] = ()  # any further pocketsphinx option
+
+
+# Tree pass only, every other frame, capped search: the word decode costs about 0.05 CPU s per audio s here (about
+# half of the full search) and the bilabial figures drop only a little (tune split, see the report in
+# benchmarks/lipsync_asterisk.py).
+FAST_WORDS = WordSettings()
+# pocketsphinx's own defaults (all three passes, every frame, no caps): about 0.10 CPU s per audio s to decode.
+ACCURATE_WORDS = WordSettings(ds=1, maxhmmpf=30000, maxwpf=-1, fwdflat=True, bestpath=True)
+
+
 class _Locked:
     """A decoder and the lock that serialises its use."""
 
@@ -119,6 +170,16 @@ def _recognizer(language: str, settings: RecognitionSettings) -> _Locked:
         decoder.add_allphone_file("allphone", None)  # no phone LM: a flat loop over all phones
         decoder.activate_search("allphone")
     return _Locked(decoder)
+
+
+@functools.lru_cache(maxsize=4)
+def _word_recognizer(language: str, settings: WordSettings) -> _Locked:
+    model = MODELS[language]()
+    options = asdict(settings)
+    options.pop("extra")
+    options.update(dict(settings.extra))
+    return _Locked(pocketsphinx.Decoder(hmm=str(model.acoustic), dict=str(model.dictionary), lm=str(model.word_lm),
+                                        loglevel=_LOG_LEVEL, **options))
 
 
 def unknown_words(words: list[str], language: str = "en-us") -> list[str]:
@@ -244,6 +305,15 @@ def recognize_phones(pcm: bytes, language: str = "en-us",
     with cached.lock:
         _decode(cached.decoder, pcm)
         return [Span(seg.word, seg.start_frame, seg.end_frame + 1) for seg in cached.decoder.seg() or []]
+
+
+def recognize_words(pcm: bytes, language: str = "en-us", settings: WordSettings = FAST_WORDS) -> list[str]:
+    """The words (dictionary entries, pronunciation variants dropped) recognised in 16 kHz int16 ``pcm`` with the
+    language's word LM; pauses and noises left out. Empty when nothing word-like was heard."""
+    cached = _word_recognizer(language, settings)
+    with cached.lock:
+        _decode(cached.decoder, pcm)
+        return [_strip_variant(seg.word) for seg in cached.decoder.seg() or [] if not _is_filler(seg.word)]
 
 
 def _is_filler(word: str) -> bool:

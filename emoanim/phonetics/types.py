@@ -30,7 +30,8 @@ class Phone:
 class PhoneTrack:
     """Phones in time order, covering ``[0, duration]``.
 
-    ``method`` says how they were found: ``"forced"`` (aligned to a transcript) or ``"recognized"`` (no transcript).
+    ``method`` says how they were found: ``"forced"`` (aligned to a transcript) or ``"recognized-<recognizer>"``
+    (no transcript: ``"recognized-words"``, ``"recognized-words-accurate"`` or ``"recognized-phones"``).
     ``warnings`` collects what the user should hear about (unknown words, fallbacks).
     """
 
