@@ -71,11 +71,8 @@ def main() -> None:
                         help="comma-separated emoanim.phonetics.RECOGNIZERS names for the no-transcript runs")
     args = parser.parse_args()
 
-    import functools
-
-    import emoanim.pipeline
     from emoanim.eval.lipsync import bilabial_closure_rate, false_closure_rate, open_vowel_rate
-    from emoanim.phonetics import RECOGNIZERS, align
+    from emoanim.phonetics import DEFAULT_RECOGNIZER, RECOGNIZERS, align
     from emoanim.pipeline import Options, perform
 
     recognizers = [r.strip() for r in args.recognizers.split(",") if r.strip()]
@@ -100,11 +97,11 @@ def main() -> None:
             continue
         audio_seconds += audio.duration
         for mode, recognizer in modes:
-            # The pipeline's Options has no recogniser field yet: route its `align` call to the one being measured.
-            emoanim.pipeline.align = functools.partial(align, recognizer=recognizer or "words")
             started = time.perf_counter()
             transcript = words if recognizer is None else None
-            performance, _, _ = perform(audio, Options(emotion=args.emotion, transcript=transcript, fps=args.fps))
+            options = Options(emotion=args.emotion, transcript=transcript, fps=args.fps,
+                              recognizer=recognizer or DEFAULT_RECOGNIZER)
+            performance, _, _ = perform(audio, options)
             totals[mode]["seconds"] += time.perf_counter() - started
             closure, n_bilabial = bilabial_closure_rate(performance.expression, args.fps, reference)
             opened, n_vowel = open_vowel_rate(performance.expression, args.fps, reference)

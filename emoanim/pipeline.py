@@ -14,7 +14,7 @@ from emoanim.emotion import EmotionTrack
 from emoanim.errors import InputError
 from emoanim.motion import Performance
 from emoanim.motion.post import apply as post_process
-from emoanim.phonetics import PhoneTrack, align
+from emoanim.phonetics import DEFAULT_RECOGNIZER, PhoneTrack, align, check_recognizer
 from emoanim.phonetics.types import SILENCE, Phone
 from emoanim.rigs import Curves, get_rig
 
@@ -30,6 +30,7 @@ class Options:
     rig: str = "arkit"
     animator: str = "phonetic"
     transcript: str | None = None
+    recognizer: str = DEFAULT_RECOGNIZER  # how phones are found without a transcript; see emoanim.phonetics
     fps: float = DEFAULT_FPS
     seed: int = 0
     transition: float = 0.3
@@ -47,6 +48,7 @@ class Options:
         if not self.fps > 0 or self.fps > 1000:
             raise InputError(f"--fps must be between 0 and 1000, got {self.fps}", hint="use e.g. 24, 30 or 60")
         self.emotion_track()
+        check_recognizer(self.recognizer)
         get_rig(self.rig)
         get_animator(self.animator)
 
@@ -89,10 +91,10 @@ def _transcript_path(transcript: str | Path) -> Path | None:
         return None
 
 
-def align_long(audio: Audio, transcript: str | None) -> PhoneTrack:
+def align_long(audio: Audio, transcript: str | None, recognizer: str = DEFAULT_RECOGNIZER) -> PhoneTrack:
     """`align`, chunk by chunk for audio past `LONG_AUDIO_SECONDS`, phones shifted back onto one timeline."""
     if audio.duration <= LONG_AUDIO_SECONDS:
-        return align(audio, transcript)
+        return align(audio, transcript, recognizer=recognizer)
     warnings: list[str] = []
     if transcript is not None:
         # Splitting a transcript to match audio chunks needs a first alignment pass we don't have yet.
@@ -102,7 +104,7 @@ def align_long(audio: Audio, transcript: str | None) -> PhoneTrack:
     phones: list[Phone] = []
     methods = set()
     for offset, chunk in split_long(audio, LONG_AUDIO_SECONDS):
-        track = align(chunk, transcript)
+        track = align(chunk, transcript, recognizer=recognizer)
         methods.add(track.method)
         warnings.extend(track.warnings)
         phones.extend(Phone(p.label, p.start + offset, p.end + offset, p.word) for p in track.phones)
@@ -119,7 +121,7 @@ def perform(audio: Audio, options: Options) -> tuple[Performance, PhoneTrack | N
     transcript = read_transcript(options.transcript)
 
     started = time.perf_counter()
-    phones = align_long(audio, transcript) if animator.needs_phones or transcript else None
+    phones = align_long(audio, transcript, options.recognizer) if animator.needs_phones or transcript else None
     seconds["align"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -166,6 +168,7 @@ def animate(speech: str | Path | Audio, emotion: str | EmotionTrack = "neutral",
     >>> curves = animate("speech.wav", emotion="happy", rig="metahuman")
     >>> curves.names[:2], curves.fps, curves.values.shape   # (T, C)
 
-    Other keywords are `Options` fields: transcript, fps, animator, seed, transition, blinks, gaze, head_motion.
+    Other keywords are `Options` fields: transcript, recognizer, fps, animator, seed, transition, blinks, gaze,
+    head_motion.
     """
     return run(speech, Options(emotion=emotion, rig=rig, **options)).curves

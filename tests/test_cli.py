@@ -70,6 +70,13 @@ def test_same_seed_same_bytes_and_other_seed_differs(tmp_path, capsys, speech):
     assert outputs[0] != outputs[2]
 
 
+def test_recognizers_are_selectable_and_differ(tmp_path, capsys, speech):
+    for recognizer in ("words", "phones"):
+        code, _, err = run_cli(capsys, "render", speech, "--recognizer", recognizer, "--out", tmp_path / recognizer)
+        assert code == 0, err
+    assert (tmp_path / "words" / "bob.arkit.csv").read_bytes() != (tmp_path / "phones" / "bob.arkit.csv").read_bytes()
+
+
 def test_transcript_from_text_and_file_give_the_same_curves(tmp_path, capsys, speech):
     words = "Bob made pop music for my mother"
     transcript = tmp_path / "bob.txt"
@@ -103,6 +110,7 @@ def _bad_inputs(tmp_path: Path) -> dict[str, list[str]]:
         "missing transcript file": [good, "--transcript", tmp_path / "missing.txt"],
         "unknown head motion": [good, "--head-motion", "wild"],
         "not a number": [good, "--fps", "fast"],
+        "unknown recognizer": [good, "--recognizer", "guess"],
     }
 
 

@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--rig", default="arkit", help="target rig (default: arkit; see `emoanim info`)")
     render.add_argument("--format", default="csv", dest="format_name", help="output writer (default: csv)")
     render.add_argument("--transcript", help="the words spoken, as text or a .txt file (single input only)")
+    render.add_argument("--recognizer", default=None,
+                        help="without a transcript: words (default; accurate, ~12x real time), words-accurate, "
+                             "or phones (fastest, least accurate)")
     render.add_argument("--fps", type=float, default=DEFAULT_FPS, help=f"frames per second (default: {DEFAULT_FPS:g})")
     render.add_argument("--animator", default="phonetic", help="animation backend (default: phonetic)")
     render.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: out/)")
@@ -103,10 +106,12 @@ def render(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from emoanim.export import check_format, write
+    from emoanim.phonetics import DEFAULT_RECOGNIZER
     from emoanim.pipeline import Options, run
 
     options = Options(
         emotion=args.emotion, rig=args.rig, animator=args.animator, transcript=args.transcript, fps=args.fps,
+        recognizer=args.recognizer or DEFAULT_RECOGNIZER,
         seed=args.seed, transition=args.transition, blinks=args.blinks, gaze=args.gaze, head_motion=args.head_motion,
     )
     options.check()
@@ -153,6 +158,7 @@ def info() -> int:
     from emoanim.emotion import EMOTIONS
     from emoanim.export import FORMATS
     from emoanim.motion.post import HEAD_MOTION_PRESETS
+    from emoanim.phonetics import RECOGNIZERS
     from emoanim.rigs import RIGS, get_rig
 
     print(_version())
@@ -160,6 +166,7 @@ def info() -> int:
     for name in RIGS:
         print(f"  {name:<18} {len(get_rig(name).channel_names)} channels")
     print("animators:    " + ", ".join(ANIMATORS))
+    print("recognizers:  " + ", ".join(RECOGNIZERS) + " (phones without a transcript)")
     print("emotions:     " + ", ".join(EMOTIONS))
     print("formats:      " + ", ".join(FORMATS))
     print("head motion:  " + ", ".join(HEAD_MOTION_PRESETS))

@@ -4,7 +4,7 @@
 with a transcript; without one, word recognition then forced alignment of the words (or phone recognition alone,
 ``recognizer="phones"``).
 """
-from emoanim.phonetics.align import DEFAULT_RECOGNIZER, LANGUAGES, RECOGNIZERS, align
+from emoanim.phonetics.align import DEFAULT_RECOGNIZER, LANGUAGES, RECOGNIZERS, align, check_recognizer
 from emoanim.phonetics.types import ARPABET, SILENCE, Phone, PhoneTrack
 
-__all__ = ["align", "Phone", "PhoneTrack", "SILENCE", "ARPABET", "LANGUAGES", "RECOGNIZERS", "DEFAULT_RECOGNIZER"]
+__all__ = ["align", "Phone", "PhoneTrack", "SILENCE", "ARPABET", "LANGUAGES", "RECOGNIZERS", "DEFAULT_RECOGNIZER", "check_recognizer"]
