@@ -76,6 +76,9 @@ FACE = [
 ]
 EYE_SOCKET = Ellipsoid((0.031, 0.001, 0.075), (0.019, 0.014, 0.016), mirrored=True)
 LIDS = Ellipsoid(tuple(EYE_CENTERS[0]), (LID_RADIUS,) * 3, mirrored=True)
+# The fold of skin between the upper lid and the brow. Without it the brow ridge overhangs the socket, rays from
+# skin.py's origin skip the hidden part, and the mesh there came out stair-stepped.
+LID_FOLD = Ellipsoid((0.031, 0.010, 0.072), (0.019, 0.009, 0.012), mirrored=True)
 
 
 def head_field(points: np.ndarray) -> np.ndarray:
@@ -84,7 +87,8 @@ def head_field(points: np.ndarray) -> np.ndarray:
     for primitive, blend in FACE:
         field = smooth_union(field, primitive.distance(points), blend)
     field = smooth_subtract(field, EYE_SOCKET.distance(points), 0.004)
-    return smooth_union(field, LIDS.distance(points), 0.003)
+    field = smooth_union(field, LIDS.distance(points), 0.003)
+    return smooth_union(field, LID_FOLD.distance(points), 0.004)
 
 
 def cast_rays(origin: np.ndarray, directions: np.ndarray, reach: float = 0.26, step: float = 0.0015) -> np.ndarray:

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scipy import sparse
+
+from emoanim.rigs.head.relax import grid_neighbours, relax
 from emoanim.rigs.head.sculpt import EYE_CENTERS, LID_RADIUS, MOUTH_Y, cast_rays
 
 RAY_ORIGIN = np.array([0.0, -0.015, 0.005])
@@ -25,6 +28,7 @@ LOWER_LID_OPEN_DEG = -19.0  # rest: lower lid edge 27 deg down, at the bottom of
 UPPER_LID_REACH_DEG = 14.0  # ray elevation over which a lid rotation fades out towards the brow
 LOWER_LID_REACH_DEG = 10.0
 MOUTH_HALF_WIDTH = 0.0245  # metres from the midline to each lip corner (adult mouth ~5 cm)
+LID_RELAX_ROUNDS = 60  # neighbour-averaging rounds that smooth the lid-rotation field (about 8 grid cells)
 INNER_LIP_STEP = np.array([[0.0, 0.0018, -0.0040], [0.0, -0.0010, -0.0040]])  # per inner row: upper, lower lip
 
 SKIN = np.array([226, 178, 152, 255])
@@ -62,6 +66,7 @@ class Skin:
     cols_deg: np.ndarray
     mouth_row: int
     eye_row: int
+    neighbours: sparse.csr_matrix | None = None  # grid adjacency for relax.relax (set once the rows are final)
 
 
 def _samples(start: float, stop: float, spacing, exact: list[float]) -> np.ndarray:
@@ -100,7 +105,9 @@ def grid_angles() -> tuple[np.ndarray, np.ndarray, float, float]:
     mouth_row = _elevation_of(np.array([0.0, MOUTH_Y, 0.09]))
 
     def row_spacing(phi: float) -> float:
-        if abs(phi - eye_row) < 9 or abs(phi - mouth_row) < 9:
+        # 1 degree (about 1.5 mm on the face) over the lids, the brows and the lips, where colour edges and slits
+        # need it: at 1.6 degrees the brows' colour edge showed as stair steps.
+        if eye_row - 9 < phi < eye_row + 24 or abs(phi - mouth_row) < 9:
             return 1.0
         return 1.6 if -64 < phi < 34 else 6.0
 
@@ -196,6 +203,7 @@ def build_skin() -> Skin:
     skin = Skin(points, faces, np.zeros((count, 4)), th, ph, mouth_side, lid_side, mouth_u, lid_u, kind, grid,
                 lower_copy, rows, cols, mouth_row, eye_row)
     _add_inner_rows(skin, slit_rows)
+    skin.neighbours = grid_neighbours(skin.grid, skin.lower_copy, len(skin.vertices))
     for eye in range(2):
         angles = lid_opening_angles(skin, eye, UPPER_LID_OPEN_DEG, LOWER_LID_OPEN_DEG)
         skin.vertices = rotate_lids(skin.vertices, eye, angles)
@@ -264,7 +272,14 @@ def lid_opening_angles(skin: Skin, eye: int, upper_deg: float, lower_deg: float)
     side = skin.lid_side[:, eye]
     upper = along * np.clip(1 - distance / UPPER_LID_REACH_DEG, 0, 1) ** 2 * (side > 0)
     lower = along * np.clip(1 - distance / LOWER_LID_REACH_DEG, 0, 1) ** 2 * (side < 0)
-    return upper * upper_deg + lower * lower_deg
+    angles = upper * upper_deg + lower * lower_deg
+    if skin.neighbours is None:
+        return angles
+    # The product above has a kink where `along` reaches zero at the eye corners; relaxed over the grid it ramps
+    # smoothly instead (relax.py). The lid edges, the eye row beyond the corners and the far field stay as authored.
+    fixed = (side == 0) | (distance < 0.5) | (distance > UPPER_LID_REACH_DEG + 4) | (np.abs(u) > 2.2) \
+        | (skin.kind != KIND_SURFACE)
+    return relax(angles, skin.neighbours, fixed, LID_RELAX_ROUNDS)
 
 
 def _eye_phi(skin: Skin) -> float:
@@ -302,15 +317,28 @@ def lip_weight(skin: Skin) -> np.ndarray:
 
 def skin_colors(skin: Skin) -> np.ndarray:
     """``(V, 4)`` uint8 RGBA: skin, redder lips, darker inner lips and lid rims, brown brows."""
-    x, y, z = skin.vertices.T
-    colors = np.repeat(SKIN[None].astype(np.float64), len(x), 0)
+    colors = np.repeat(SKIN[None].astype(np.float64), len(skin.vertices), 0)
     lips = lip_weight(skin)[:, None]
     colors = colors * (1 - lips) + LIP * lips
-    ax = np.abs(x)
-    brow_line = 0.0215 + 0.006 * np.exp(-((ax - 0.033) / 0.014) ** 2) - 0.004 * ((ax - 0.033) / 0.02) ** 2
-    brow = _smoothstep(0.0040, 0.0025, np.abs(y - brow_line)) * _smoothstep(0.0085, 0.0115, ax) \
-        * _smoothstep(0.056, 0.050, ax) * (z > 0.04)
-    colors = colors * (1 - brow[:, None]) + BROW * brow[:, None]
+    brow = brow_weight(skin)[:, None]
+    colors = colors * (1 - brow) + BROW * brow
     colors[skin.kind == KIND_INNER_LIP] = INNER_LIP
     colors[skin.kind == KIND_INNER_LID] = LID_RIM
     return np.clip(np.round(colors), 0, 255).astype(np.uint8)
+
+
+def brow_weight(skin: Skin) -> np.ndarray:
+    """``(V,)`` 1 on the brows' hair, 0 off them: an arched band, full at the head and body, tapering to the tail.
+
+    The edges fade over about 2 mm, more than the 1.5 mm grid spacing there, so they read as soft hair edges rather
+    than as the grid's stair steps.
+    """
+    x, y, z = skin.vertices.T
+    ax = np.abs(x)
+    brow_line = 0.0215 + 0.006 * np.exp(-((ax - 0.033) / 0.014) ** 2) - 0.004 * ((ax - 0.033) / 0.02) ** 2
+    # Half-thickness: 3.2 mm at the head (inner end), 1.3 mm at the tail.
+    half = 0.0032 - 0.0019 * _smoothstep(0.016, 0.056, ax)
+    across = _smoothstep(half + 0.0011, half - 0.0011, np.abs(y - brow_line))
+    along = _smoothstep(0.0080, 0.0130, ax) * _smoothstep(0.0585, 0.0500, ax)
+    return across * along * (z > 0.04)
+
