@@ -11,7 +11,7 @@ from typing import Callable
 
 from emoanim.errors import InputError
 from emoanim.rigs.arkit import ArkitRig
-from emoanim.rigs.base import Rig
+from emoanim.rigs.base import Rig, through_rig
 from emoanim.rigs.curves import Curves
 from emoanim.rigs.landmarks import LandmarksRig
 from emoanim.rigs.metahuman import MetaHumanBoardRig, MetaHumanRig
@@ -34,4 +34,4 @@ def get_rig(name: str) -> Rig:
     return factory()
 
 
-__all__ = ["Curves", "RIGS", "Rig", "get_rig"]
+__all__ = ["Curves", "RIGS", "Rig", "get_rig", "through_rig"]

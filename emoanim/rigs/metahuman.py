@@ -10,11 +10,15 @@ Head channels ``HeadPitch, HeadYaw, HeadRoll`` are the Performance's head angles
 right-handed about the character's axes in the MetaHuman/Maya frame (x = its left, y = up, z = forward), so
 +pitch nods down, +yaw turns to the character's left, +roll tilts towards its right shoulder. The 18
 ``headTurn*/headTilt*`` raw curves are left out: RigLogic drives them from the neck joints.
+
+Both rigs read back (``performance(curves)``) through `emoanim.rigs.metahuman_inverse`: raw -> board -> ARKit + gaze,
+head channels unchanged.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,8 +27,11 @@ from emoanim.motion.channels import ARKIT_INDEX, HEAD_NAMES
 from emoanim.motion.performance import Performance
 from emoanim.rigs import tables
 from emoanim.rigs.arkit import ROTATION_RANGE_DEG, expression_with_gaze
-from emoanim.rigs.base import make_curves
+from emoanim.rigs.base import curve_columns, has_channels, make_curves, make_performance
 from emoanim.rigs.curves import Curves
+
+if TYPE_CHECKING:
+    from emoanim.rigs.metahuman_inverse import MetaHumanInverse
 
 HEAD_CHANNELS: tuple[str, ...] = ("HeadPitch", "HeadYaw", "HeadRoll")
 _HEAD_ORDER = [HEAD_NAMES.index(name) for name in ("pitch", "yaw", "roll")]
@@ -117,7 +124,7 @@ class DrivenKeyNetwork:
             raise _table_error("metahuman_gui_to_raw.tsv", f"no driven key {driver} -> {driven}") from None
 
 
-def _inverse(key: tables.DrivenKey, driven_values: np.ndarray) -> np.ndarray:
+def invert_key(key: tables.DrivenKey, driven_values: np.ndarray) -> np.ndarray:
     """The driver value that gives ``driven_values`` on a monotonic key (eye controls: board units from degrees)."""
     ys, xs = key.ys, key.xs
     if np.all(np.diff(ys) < 0):
@@ -147,7 +154,7 @@ class MetaHumanMapping:
     def board(self, perf: Performance) -> np.ndarray:
         """``(T, 174)`` face-board values within each control's range."""
         board = self.board_map(expression_with_gaze(perf))
-        self._share_eye_direction(board)
+        self.share_eye_direction(board)
         return np.clip(board, self.board_map.low, self.board_map.high)
 
     def raw(self, board: np.ndarray) -> np.ndarray:
@@ -155,27 +162,36 @@ class MetaHumanMapping:
         driven = self.network.evaluate(board)
         return np.clip(np.stack([driven[name] for name in self.raw_names], axis=1), *RAW_RANGE)
 
-    def _share_eye_direction(self, board: np.ndarray) -> None:
+    def eye_angle(self, board: np.ndarray, side: str, axis: str, rotation: str) -> np.ndarray:
+        """``(T,)`` degrees of eye ``side``'s driver ``rotation``: ``CTRL_C_eye`` plus the eye's own control."""
+        column = {name: i for i, name in enumerate(self.board_map.names)}
+        driver = f"LOC_{side}_eyeDriver-{rotation}"
+        center, own = f"CTRL_C_eye-{axis}", f"CTRL_{side}_eye-{axis}"
+        return (self.network.key(center, driver)(board[:, column[center]])
+                + self.network.key(own, driver)(board[:, column[own]]))
+
+    def share_eye_direction(self, board: np.ndarray) -> None:
         """Move what both eyes share onto ``CTRL_C_eye`` (as an animator would), keeping each eye's total angle.
 
-        The split is done in degrees because the up/down keys are not symmetric (30 up, 40 down).
+        The split is done in degrees because the up/down keys are not symmetric (30 up, 40 down). The shared part
+        is the eyes' mean angle, moved where needed so that each eye's remainder is within its own control's reach
+        (one eye 30 up and the other 40 down have a mean of 5 down, which would leave the first 35 up to reach).
         """
         column = {name: i for i, name in enumerate(self.board_map.names)}
         for axis, rotation in EYE_AXES:
             center = f"CTRL_C_eye-{axis}"
-            angles = {}
-            for side in "LR":
-                driver = f"LOC_{side}_eyeDriver-{rotation}"
-                own = f"CTRL_{side}_eye-{axis}"
-                angles[side] = (self.network.key(center, driver)(board[:, column[center]])
-                                + self.network.key(own, driver)(board[:, column[own]]))
-            shared = 0.5 * (angles["L"] + angles["R"])
-            board[:, column[center]] = _inverse(self.network.key(center, f"LOC_L_eyeDriver-{rotation}"), shared)
+            angles = {side: self.eye_angle(board, side, axis, rotation) for side in "LR"}
+            reach = [self.network.key(f"CTRL_{side}_eye-{axis}", f"LOC_{side}_eyeDriver-{rotation}").ys
+                     for side in "LR"]
+            lowest = np.maximum(angles["L"] - reach[0].max(), angles["R"] - reach[1].max())
+            highest = np.minimum(angles["L"] - reach[0].min(), angles["R"] - reach[1].min())
+            shared = np.clip(0.5 * (angles["L"] + angles["R"]), lowest, np.maximum(lowest, highest))
+            board[:, column[center]] = invert_key(self.network.key(center, f"LOC_L_eyeDriver-{rotation}"), shared)
             for side in "LR":
                 driver = f"LOC_{side}_eyeDriver-{rotation}"
                 own = f"CTRL_{side}_eye-{axis}"
                 rest = angles[side] - self.network.key(center, driver)(board[:, column[center]])
-                board[:, column[own]] = _inverse(self.network.key(own, driver), rest)
+                board[:, column[own]] = invert_key(self.network.key(own, driver), rest)
 
 
 @lru_cache(maxsize=None)
@@ -183,8 +199,23 @@ def mapping() -> MetaHumanMapping:
     return MetaHumanMapping.load()
 
 
+@lru_cache(maxsize=None)
+def inverse() -> "MetaHumanInverse":
+    from emoanim.rigs.metahuman_inverse import MetaHumanInverse  # it builds on this module, so import it late
+
+    return MetaHumanInverse(mapping())
+
+
 def _head(perf: Performance) -> np.ndarray:
     return np.asarray(perf.head, dtype=np.float64)[:, _HEAD_ORDER]
+
+
+def _performance(rig_name: str, curves: Curves, board: np.ndarray) -> Performance:
+    """The `Performance` a board ``(T, 174)`` shows, with the curves' head channels (zero when absent)."""
+    head = np.zeros((curves.frames, len(HEAD_NAMES)))
+    if has_channels(curves, HEAD_CHANNELS, rig_name):
+        head[:, _HEAD_ORDER] = curve_columns(curves, HEAD_CHANNELS, rig_name)
+    return make_performance(curves, inverse().expression(board), head, inverse().gaze(board))
 
 
 class MetaHumanBoardRig:
@@ -202,6 +233,12 @@ class MetaHumanBoardRig:
         values = np.concatenate([mapping().board(perf), _head(perf)], axis=1)
         return make_curves(self, perf, values, self.ranges)
 
+    def performance(self, curves: Curves) -> Performance:
+        """The `Performance` these board curves show (module docstring of `metahuman_inverse`)."""
+        board_map = mapping().board_map
+        board = np.clip(curve_columns(curves, board_map.names, self.name), board_map.low, board_map.high)
+        return _performance(self.name, curves, board)
+
 
 class MetaHumanRig:
     """Performance -> the 241 board-driven ``CTRL_expressions_*`` curves in [0, 1] + head rotation in degrees."""
@@ -217,3 +254,8 @@ class MetaHumanRig:
         m = mapping()
         values = np.concatenate([m.raw(m.board(perf)), _head(perf)], axis=1)
         return make_curves(self, perf, values, self.ranges)
+
+    def performance(self, curves: Curves) -> Performance:
+        """The `Performance` these raw curves show: raw -> board -> ARKit (module docstring of `metahuman_inverse`)."""
+        board = inverse().board(curve_columns(curves, mapping().raw_names, self.name))
+        return _performance(self.name, curves, board)
