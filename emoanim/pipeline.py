@@ -58,6 +58,7 @@ class Result:
     performance: Performance
     curves: Curves
     phones: PhoneTrack | None
+    audio: Audio
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -113,15 +114,21 @@ def align_long(audio: Audio, transcript: str | None, recognizer: str = DEFAULT_R
     return PhoneTrack(phones, audio.duration, "+".join(sorted(methods)), warnings)
 
 
-def perform(audio: Audio, options: Options) -> tuple[Performance, PhoneTrack | None, dict[str, float]]:
-    """Audio -> `Performance` (animator, then blinks, gaze and head motion)."""
+def perform(
+    audio: Audio, options: Options, phones: PhoneTrack | None = None
+) -> tuple[Performance, PhoneTrack | None, dict[str, float]]:
+    """Audio -> `Performance` (animator, then blinks, gaze and head motion).
+
+    Pass ``phones`` from an earlier call on the same audio to skip alignment (e.g. one clip, several emotions).
+    """
     seconds: dict[str, float] = {}
     emotion = options.emotion_track()
     animator = get_animator(options.animator)
     transcript = read_transcript(options.transcript)
 
     started = time.perf_counter()
-    phones = align_long(audio, transcript, options.recognizer) if animator.needs_phones or transcript else None
+    if phones is None and (animator.needs_phones or transcript):
+        phones = align_long(audio, transcript, options.recognizer)
     seconds["align"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -159,7 +166,35 @@ def run(speech: str | Path | Audio, options: Options) -> Result:
     started = time.perf_counter()
     curves = get_rig(options.rig).curves(performance)
     seconds = {"load": load_seconds, **seconds, "rig": time.perf_counter() - started}
-    return Result(performance, curves, phones, seconds)
+    return Result(performance, curves, phones, audio, seconds)
+
+
+def write_preview(result: Result, out_path: str | Path, *, size: int, view: str) -> Path:
+    """The preview MP4 of a render: the default head driven through the chosen rig's mapping and back, so the video
+    shows what the exported curves hold, with the speech muxed in."""
+    from emoanim.render import render_performance_video
+    from emoanim.rigs import through_rig
+
+    shown = through_rig(result.performance, result.curves.rig)
+    return render_performance_video(shown, out_path, audio=result.audio, size=size, view=view)
+
+
+def write_comparison(result: Result, emotions: list[str], options: Options, out_path: str | Path, *,
+                     size: int, view: str) -> Path:
+    """Side-by-side MP4 of one clip under several emotion specs (the render's own emotion first), labelled."""
+    from dataclasses import replace
+
+    from emoanim.render import render_comparison
+    from emoanim.rigs import through_rig
+
+    specs = [str(options.emotion_track())] + list(emotions)
+    performances = [result.performance]
+    for spec in emotions:
+        # Same phones, same seed: only the emotion differs between the panels.
+        performance, _, _ = perform(result.audio, replace(options, emotion=spec), phones=result.phones)
+        performances.append(performance)
+    shown = [through_rig(perf, result.curves.rig) for perf in performances]
+    return render_comparison(shown, specs, out_path, audio=result.audio, size=size, view=view)
 
 
 def animate(speech: str | Path | Audio, emotion: str | EmotionTrack = "neutral", rig: str = "arkit", **options) -> Curves:

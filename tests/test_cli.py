@@ -13,8 +13,12 @@ from conftest import write_wav
 from emoanim.cli.main import main
 
 
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
+def run_cli(capsys, *argv: str, video: bool = False) -> tuple[int, str, str]:
+    """Run `emoanim` in-process; renders skip the preview video unless asked (it dominates the run time)."""
+    args = [str(a) for a in argv]
+    if args and args[0] == "render" and not video:
+        args.append("--no-video")
+    code = main(args)
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
@@ -146,6 +150,39 @@ def test_folder_batch_skips_a_bad_file_and_finishes_the_rest(tmp_path, capsys, s
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert written == ["a_line.metahuman.csv", "c_line.metahuman.csv"]
     assert "b_broken.wav" in err and "Traceback" not in err
+
+
+def test_render_writes_a_preview_video_with_the_speech(tmp_path, capsys, speech):
+    import subprocess as sp
+
+    import imageio_ffmpeg
+
+    code, out, err = run_cli(capsys, "render", speech, "--rig", "metahuman", "--size", "128", "--out", tmp_path,
+                             video=True)
+    assert code == 0, err
+    video = tmp_path / "bob.mp4"
+    assert video.is_file() and str(video) in out
+    probe = sp.run([imageio_ffmpeg.get_ffmpeg_exe(), "-i", str(video)], capture_output=True, text=True).stderr
+    assert "Video: h264" in probe and "Audio: aac" in probe and "128x128" in probe
+
+
+def test_compare_renders_labelled_panels_side_by_side(tmp_path, capsys, speech):
+    import imageio_ffmpeg
+
+    code, _, err = run_cli(capsys, "render", speech, "--emotion", "happy", "--compare", "sad", "--size", "64",
+                           "--out", tmp_path, "--no-video", video=True)
+    assert code == 0, err
+    reader = imageio_ffmpeg.read_frames(str(tmp_path / "bob.compare.mp4"))
+    meta = next(reader)
+    assert tuple(meta["size"]) == (128, 64)
+    reader.close()
+
+
+def test_bad_preview_options_fail_before_any_work(tmp_path, capsys, speech):
+    for option, value in (("--size", "7"), ("--view", "sideways")):
+        code, _, err = run_cli(capsys, "render", speech, option, value, "--out", tmp_path / "o", video=True)
+        assert code == 2 and len(err.strip().splitlines()) == 1
+        assert not (tmp_path / "o").exists()
 
 
 def test_info_lists_what_there_is(capsys):

@@ -24,6 +24,10 @@ examples:
   emoanim render dialogue/ --emotion angry:0.5 --rig metahuman
         -> every audio file in the folder; a bad file is reported and skipped
   emoanim render speech.wav --no-blinks --head-motion subtle --seed 7
+  emoanim render speech.wav --emotion happy --compare sad --compare angry:0.6
+        -> out/speech.compare.mp4: the clip three ways, side by side and labelled
+  emoanim render dialogue/ --no-video
+        -> curves only (the preview video takes most of the time)
 
 emotion specs: NAME, NAME:INTENSITY (0..1), or a timeline NAME[:INTENSITY]@SECONDS,...
 run `emoanim info` for the rigs, animators, emotions and formats.
@@ -65,6 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--seed", type=int, default=0, help="random seed: same seed, same output (default: 0)")
     render.add_argument("--blinks", action=argparse.BooleanOptionalAction, default=True, help="add blinks")
     render.add_argument("--gaze", action=argparse.BooleanOptionalAction, default=True, help="add gaze and saccades")
+    render.add_argument("--video", action=argparse.BooleanOptionalAction, default=True,
+                        help="write a preview <stem>.mp4 with the speech beside the curves (default: on)")
+    render.add_argument("--size", type=int, default=512, help="preview video size in pixels (default: 512)")
+    render.add_argument("--view", default="three-quarter", help="preview camera: front, three-quarter or profile")
+    render.add_argument("--compare", action="append", default=[], metavar="EMOTION",
+                        help="also render the clip with this emotion spec, side by side, into <stem>.compare.mp4 "
+                             "(repeat for more panels)")
     render.add_argument("--head-motion", default="normal", help="none, subtle, normal or expressive")
     render.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary lines")
 
@@ -106,8 +117,10 @@ def render(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from emoanim.export import check_format, write
+    from emoanim.emotion import EmotionTrack
     from emoanim.phonetics import DEFAULT_RECOGNIZER
-    from emoanim.pipeline import Options, run
+    from emoanim.pipeline import Options, run, write_comparison, write_preview
+    from emoanim.render.scene import check_size, get_view
 
     options = Options(
         emotion=args.emotion, rig=args.rig, animator=args.animator, transcript=args.transcript, fps=args.fps,
@@ -116,6 +129,11 @@ def render(args: argparse.Namespace) -> int:
     )
     options.check()
     check_format(args.format_name, rig=args.rig)
+    if args.video or args.compare:
+        check_size(args.size)
+        get_view(args.view)
+    for spec in args.compare:
+        EmotionTrack.parse(spec, transition=args.transition)
     if args.format_name == "livelinkface" and args.fps not in (30.0, 60.0):
         # Unreal's Live Link Face importer guesses 30 or 60 fps from the timecodes; other rates play at the wrong speed.
         sys.stderr.write(f"emoanim: warning: Unreal reads Live Link Face takes as 30 or 60 fps, not {args.fps:g}\n")
@@ -131,7 +149,12 @@ def render(args: argparse.Namespace) -> int:
         started = time.perf_counter()
         try:
             result = run(path, options)
-            target = write(result.curves, output_path(args.out, path, args.rig, args.format_name), args.format_name)
+            targets = [write(result.curves, output_path(args.out, path, args.rig, args.format_name), args.format_name)]
+            if args.video:
+                targets.append(write_preview(result, args.out / f"{path.stem}.mp4", size=args.size, view=args.view))
+            if args.compare:
+                targets.append(write_comparison(result, args.compare, options, args.out / f"{path.stem}.compare.mp4",
+                                                size=args.size, view=args.view))
         except EmoanimError as err:
             if len(paths) == 1:
                 raise
@@ -144,7 +167,8 @@ def render(args: argparse.Namespace) -> int:
             bar.write(f"emoanim: warning: {path}: {warning}", file=sys.stderr)
         if not args.quiet:
             bar.write(
-                f"{path}: {duration:.2f} s, {result.curves.frames} frames at {args.fps:g} fps -> {target} "
+                f"{path}: {duration:.2f} s, {result.curves.frames} frames at {args.fps:g} fps -> "
+                f"{', '.join(str(t) for t in targets)} "
                 f"[{elapsed:.2f} s, {duration / max(elapsed, 1e-9):.1f}x real time]"
             )
     if failures:
