@@ -4,7 +4,8 @@
 PYTHON ?= python3
 PIP := $(PYTHON) -m pip
 TORCH_PIN := torch==2.13.0
-APT_PACKAGES := espeak-ng
+# espeak-ng: test speech and pronunciations of unknown words; OSMesa/EGL/Mesa: the offscreen preview renderer.
+APT_PACKAGES := espeak-ng libosmesa6 libegl1 libgl1-mesa-dri
 EVAL_APT_PACKAGES := asterisk-core-sounds-en-g722 asterisk-core-sounds-en
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP := .setup-stamp
@@ -20,11 +21,15 @@ $(STAMP): pyproject.toml Makefile
 	fi
 	$(PIP) install -q $(TORCH_PIN)
 	$(PIP) install -q -e '.[test]'
+	# pyrender 0.1.45 pins PyOpenGL 3.1.0, whose OSMesa binding fails; 3.1.10 works. Installing both in one command
+	# makes pip fall back to pyrender 0.1.18, so they go in two steps (ENVIRONMENT-NOTES.md).
+	$(PIP) install -q pyrender==0.1.45
+	$(PIP) install -q PyOpenGL==3.1.10
 	touch $@
 
 demo: setup
 	$(PYTHON) -m emoanim render examples/speech.wav --transcript examples/speech.txt --emotion happy --rig metahuman --out out/
-	$(PYTHON) -m emoanim render examples/speech.wav --emotion "neutral@0,happy:0.8@8,sad@16" --rig arkit --format livelinkface --out out/
+	$(PYTHON) -m emoanim render examples/speech.wav --emotion "neutral@0,happy:0.8@8,sad@16" --rig arkit --format livelinkface --out out/timeline/
 
 test: setup
 	$(PYTHON) -m pytest -q

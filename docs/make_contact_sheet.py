@@ -16,7 +16,6 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-HEAD_MARGIN = 1.12  # room above the crown and below the chin, as a share of the half-height between them
 BACKGROUND = (40, 42, 46)  # empty cells, slightly lighter than the render background
 # (label, head pitch/yaw/roll degrees, gaze leftYaw/leftPitch/rightYaw/rightPitch degrees); signs as in
 # emoanim.motion.channels: +pitch nods down, +yaw turns to the character's left, +roll tilts to the right shoulder.
@@ -48,23 +47,6 @@ def cells(head) -> list[tuple[str, dict]]:
     return [(label, {name: vertices[k] for name, vertices in posed.items()}) for k, label in enumerate(labels)]
 
 
-def crown_to_chin_framing(head) -> tuple[np.ndarray, float]:
-    """Camera target (metres) and zoom that fit the head from the crown to the chin, leaving the neck out: closer
-    than the whole-head video framing, so that small cells show the face's detail, without cropping the skull."""
-    from emoanim.render.scene import FRAMING_MARGIN, VERTICAL_FOV_DEG, framing
-
-    skin = head.part("skin").vertices.astype(np.float64)
-    crown = skin[np.argmax(skin[:, 1])]
-    chin = skin[head.landmarks68[8]]  # iBUG 8: the bottom of the chin
-    target = (crown + chin) / 2.0  # halfway in depth too, so perspective enlarges neither end much more
-    target[0] = 0.0
-    half_height = HEAD_MARGIN * (crown[1] - chin[1]) / 2.0
-    _, radius = framing(head.parts)
-    # PreviewScene's camera sees a half-height of FRAMING_MARGIN·radius / (zoom·cos(fov/2)) at the target's depth.
-    zoom = FRAMING_MARGIN * radius / (half_height * np.cos(np.radians(VERTICAL_FOV_DEG) / 2.0))
-    return target, float(zoom)
-
-
 def contact_sheet(head, cell: int, columns: int, view: str) -> np.ndarray:
     """``(rows·cell, columns·cell, 3)`` uint8: the shape cells in rows, the head/gaze poses on a row of their own."""
     from emoanim.render.compare import PanelLabel
@@ -77,6 +59,8 @@ def contact_sheet(head, cell: int, columns: int, view: str) -> np.ndarray:
     sheet = np.empty(((shape_rows + pose_rows) * cell, columns * cell, 3), np.uint8)
     sheet[:] = BACKGROUND
     slots = list(range(len(shape_items))) + [shape_rows * columns + k for k in range(len(pose_items))]
+    from emoanim.render.preview import crown_to_chin_framing
+
     target, zoom = crown_to_chin_framing(head)
     with PreviewScene(head.parts, size=cell, view=view, zoom=zoom, target=target) as scene:
         for slot, (label, vertices) in zip(slots, items):

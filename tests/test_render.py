@@ -183,7 +183,7 @@ def test_views_look_from_different_sides_and_unknown_ones_are_refused():
 
 @needs_gl
 def test_jaw_open_changes_the_mouth_of_the_default_head_and_not_the_forehead():
-    from emoanim.render.preview import render_performance_frames
+    from emoanim.render.preview import crown_to_chin_framing, render_performance_frames
     from emoanim.render.scene import PreviewScene
     from emoanim.rigs.head import load_default_head
 
@@ -191,7 +191,8 @@ def test_jaw_open_changes_the_mouth_of_the_default_head_and_not_the_forehead():
     closed, opened = render_performance_frames(performance(2, jaw=np.array([0.0, 1.0])), head=head, size=128,
                                                view="front")
     skin = head.part("skin").vertices
-    with PreviewScene(head.parts, size=128, view="front") as scene:
+    target, zoom = crown_to_chin_framing(head)  # the framing the preview uses for the default head
+    with PreviewScene(head.parts, size=128, view="front", target=target, zoom=zoom) as scene:
         mouth = scene.project(skin[head.landmarks68[48:68]].mean(axis=0, keepdims=True))[0]
         brows = scene.project(skin[head.landmarks68[17:27]].mean(axis=0, keepdims=True))[0]
 

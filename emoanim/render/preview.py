@@ -8,12 +8,13 @@ import numpy as np
 
 from emoanim.audio.types import Audio
 from emoanim.motion.performance import Performance
-from emoanim.render.scene import DEFAULT_SIZE, DEFAULT_VIEW, MeshPart, PreviewScene
+from emoanim.render.scene import DEFAULT_SIZE, DEFAULT_VIEW, FRAMING_MARGIN, VERTICAL_FOV_DEG, MeshPart, PreviewScene, framing
 from emoanim.render.video import write_mp4
 
 # Frames posed per call: one (T, 52) @ (52, 3V) product amortises Python overhead, while T × V × 3 floats stay
 # small (32 frames of a 20k-vertex head: about 8 MB).
 POSE_CHUNK_FRAMES = 32
+HEAD_MARGIN = 1.12  # room above the crown and below the chin, as a share of the half-height between them
 
 
 class PosableHead(Protocol):
@@ -42,14 +43,30 @@ def performance_poses(head: PosableHead, perf: Performance) -> Iterator[Mapping[
             yield {name: vertices[k] for name, vertices in posed.items()}
 
 
+def crown_to_chin_framing(head) -> tuple[np.ndarray, float]:
+    """Camera target (metres) and zoom that fit the head from the crown to the chin, leaving the neck out, so the
+    face (and the lip sync) fills the frame without cropping the skull."""
+    skin = head.part("skin").vertices.astype(np.float64)
+    crown = skin[np.argmax(skin[:, 1])]
+    chin = skin[head.landmarks68[8]]  # iBUG 8: the bottom of the chin
+    target = (crown + chin) / 2.0  # halfway in depth too, so perspective enlarges neither end much more
+    target[0] = 0.0
+    half_height = HEAD_MARGIN * (crown[1] - chin[1]) / 2.0
+    _, radius = framing(head.parts)
+    # PreviewScene's camera sees a half-height of FRAMING_MARGIN·radius / (zoom·cos(fov/2)) at the target's depth.
+    zoom = FRAMING_MARGIN * radius / (half_height * np.cos(np.radians(VERTICAL_FOV_DEG) / 2.0))
+    return target, float(zoom)
+
+
 def render_preview(parts: Sequence[MeshPart], poses: Iterable[Mapping[str, np.ndarray]], *,
-                   size: int = DEFAULT_SIZE, view: str = DEFAULT_VIEW) -> Iterator[np.ndarray]:
+                   size: int = DEFAULT_SIZE, view: str = DEFAULT_VIEW, target: Sequence[float] | None = None,
+                   zoom: float = 1.0) -> Iterator[np.ndarray]:
     """One ``(size, size, 3)`` uint8 RGB frame per pose; the scene is built once, then only vertices move.
 
     ``poses`` yields ``{part name: (Vp, 3) metres}``; a part left out keeps its previous vertices.
     The GL context lives as long as the iterator: exhaust or close it.
     """
-    with PreviewScene(parts, size=size, view=view) as scene:
+    with PreviewScene(parts, size=size, view=view, target=target, zoom=zoom) as scene:
         for pose in poses:
             yield scene.render(pose)
 
@@ -58,7 +75,9 @@ def render_performance_frames(perf: Performance, *, head: PosableHead | None = N
                               view: str = DEFAULT_VIEW) -> Iterator[np.ndarray]:
     """``perf.frames`` RGB frames of ``perf`` on ``head`` (the default head when None)."""
     head = head if head is not None else default_head()
-    return render_preview(head.parts, performance_poses(head, perf), size=size, view=view)
+    # Heads with iBUG landmarks (the default one) are framed on the face; others on their whole bounding box.
+    target, zoom = crown_to_chin_framing(head) if hasattr(head, "landmarks68") else (None, 1.0)
+    return render_preview(head.parts, performance_poses(head, perf), size=size, view=view, target=target, zoom=zoom)
 
 
 def render_performance_video(perf: Performance, out_path: str | Path, audio: str | Path | Audio | None = None, *,
