@@ -9,8 +9,9 @@ APT_PACKAGES := espeak-ng libosmesa6 libegl1 libgl1-mesa-dri
 EVAL_APT_PACKAGES := asterisk-core-sounds-en-g722 asterisk-core-sounds-en
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP := .setup-stamp
+FACE_MODELS := $(HOME)/.cache/emoanim/mediapipe-0.10.14
 
-.PHONY: setup demo test bench eval clean
+.PHONY: setup models demo test bench eval clean
 
 setup: $(STAMP)
 
@@ -25,7 +26,17 @@ $(STAMP): pyproject.toml Makefile
 	# makes pip fall back to pyrender 0.1.18, so they go in two steps (ENVIRONMENT-NOTES.md).
 	$(PIP) install -q pyrender==0.1.45
 	$(PIP) install -q PyOpenGL==3.1.10
+	$(MAKE) models
 	touch $@
+
+# The photo face detector's models come out of mediapipe 0.10.14's wheel (Apache-2.0): downloaded from PyPI at set-up,
+# never at run time; mediapipe itself is not installed (it pins numpy<2).
+models: $(FACE_MODELS)/face_landmark.tflite
+
+$(FACE_MODELS)/face_landmark.tflite:
+	rm -rf /tmp/emoanim-mediapipe-wheel
+	$(PIP) download -q --no-deps -d /tmp/emoanim-mediapipe-wheel mediapipe==0.10.14
+	$(PYTHON) scripts/extract_mediapipe_models.py /tmp/emoanim-mediapipe-wheel $(FACE_MODELS)
 
 demo: setup
 	$(PYTHON) -m emoanim render examples/speech.wav --transcript examples/speech.txt --emotion happy --rig metahuman --out out/
