@@ -4,8 +4,9 @@
 PYTHON ?= python3
 PIP := $(PYTHON) -m pip
 TORCH_PIN := torch==2.13.0
-# espeak-ng: test speech and pronunciations of unknown words; OSMesa/EGL/Mesa: the offscreen preview renderer.
-APT_PACKAGES := espeak-ng libosmesa6 libegl1 libgl1-mesa-dri
+# espeak-ng: test speech and pronunciations of unknown words; OSMesa/EGL/Mesa: the offscreen preview renderer;
+# chromium + chromedriver: the perceptual-study page is tested in a real headless browser.
+APT_PACKAGES := espeak-ng libosmesa6 libegl1 libgl1-mesa-dri chromium chromium-driver
 EVAL_APT_PACKAGES := asterisk-core-sounds-en-g722 asterisk-core-sounds-en
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP := .setup-stamp

@@ -6,7 +6,11 @@ import sys
 import time
 from pathlib import Path
 
+from emoanim.cli import study
 from emoanim.errors import EmoanimError, InputError
+
+# Subcommands that live in their own modules: each has COMMANDS, add_parser(subparsers) and run(args).
+SUBCOMMAND_MODULES = (study,)
 
 AUDIO_SUFFIXES = (".wav", ".wave", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aac", ".aif", ".aiff")
 LONG_JOB_SECONDS = 60.0  # single files longer than this get a stage progress bar
@@ -80,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary lines")
 
     commands.add_parser("info", help="list rigs, animators, emotions and formats")
+    for module in SUBCOMMAND_MODULES:
+        module.add_parser(commands)
     return parser
 
 
@@ -208,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
             return render(args)
         if args.command == "info":
             return info()
+        for module in SUBCOMMAND_MODULES:
+            if args.command in module.COMMANDS:
+                return module.run(args)
         parser.print_help()
         return 2
     except EmoanimError as err:
