@@ -197,6 +197,10 @@ def add_pronunciations(pronunciations: dict[str, list[str]], language: str = "en
 
 
 def _decode(decoder: pocketsphinx.Decoder, pcm: bytes) -> None:
+    # The feature front end carries state (live CMN among it) from one utterance into the next: the same clip
+    # decoded after another one gave different words. Resetting it makes every clip decode as in a fresh process
+    # (measured: identical words, 0.1 ms), so output never depends on what was decoded before.
+    decoder.reinit_feat()
     decoder.start_utt()
     decoder.process_raw(pcm, full_utt=True)  # the whole clip at once: batch cepstral mean normalisation
     decoder.end_utt()
