@@ -5,14 +5,17 @@ PYTHON ?= python3
 PIP := $(PYTHON) -m pip
 TORCH_PIN := torch==2.13.0
 # espeak-ng: test speech and pronunciations of unknown words; OSMesa/EGL/Mesa: the offscreen preview renderer;
-# chromium + chromedriver: the perceptual-study page is tested in a real headless browser.
-APT_PACKAGES := espeak-ng libosmesa6 libegl1 libgl1-mesa-dri chromium chromium-driver
+# chromium + chromedriver: the perceptual-study page is tested in a real headless browser;
+# blender: the add-on in blender_addon/ is tested in headless Debian Blender (3.4.1; +640 MB, ~20 s to install);
+# nodejs (with its npm): the Khronos glTF validator checks the .glb exporter.
+APT_PACKAGES := espeak-ng libosmesa6 libegl1 libgl1-mesa-dri chromium chromium-driver blender nodejs
+GLTF_VALIDATOR := tools/node_modules/gltf-validator/package.json
 EVAL_APT_PACKAGES := asterisk-core-sounds-en-g722 asterisk-core-sounds-en
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP := .setup-stamp
 FACE_MODELS := $(HOME)/.cache/emoanim/mediapipe-0.10.14
 
-.PHONY: setup models demo test bench eval clean
+.PHONY: setup models gltf-validator blender-addon demo test bench eval clean
 
 setup: $(STAMP)
 
@@ -27,8 +30,20 @@ $(STAMP): pyproject.toml Makefile
 	# makes pip fall back to pyrender 0.1.18, so they go in two steps (ENVIRONMENT-NOTES.md).
 	$(PIP) install -q pyrender==0.1.45
 	$(PIP) install -q PyOpenGL==3.1.10
-	$(MAKE) models
+	$(MAKE) models gltf-validator
 	touch $@
+
+gltf-validator: $(GLTF_VALIDATOR)
+
+$(GLTF_VALIDATOR):
+	npm install --prefix tools --no-audit --no-fund --no-save gltf-validator@2.0.0-dev.3.10
+
+# An installable add-on zip (Blender 3.4-4.1 add-on installer and 4.2+ "Install from Disk").
+blender-addon: out/emoanim_blender.zip
+
+out/emoanim_blender.zip: $(wildcard blender_addon/*.py) blender_addon/blender_manifest.toml
+	mkdir -p out
+	$(PYTHON) -c "import sys, zipfile, pathlib; z = zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED); [z.write(p, 'emoanim_blender/' + p.name) for p in sorted(pathlib.Path('blender_addon').iterdir()) if p.is_file() and p.suffix in ('.py', '.toml')]; z.close()" $@
 
 # The photo face detector's models come out of mediapipe 0.10.14's wheel (Apache-2.0): downloaded from PyPI at set-up,
 # never at run time; mediapipe itself is not installed (it pins numpy<2).
