@@ -36,7 +36,7 @@ def num(value: float, digits: int = 2) -> str:
 
 
 def lipsync_rows(count: int) -> list[str]:
-    from lipsync_asterisk import decode, prompts  # the prompt list and decoder, shared with that benchmark
+    from emoanim.train.asterisk import decode, prompts  # the prompt list and decoder lipsync_asterisk.py uses too
 
     from emoanim.eval.lipsync_run import pool, score_clip
     from emoanim.pipeline import Options

@@ -20,44 +20,9 @@ on ``--split test`` (odd indices). ``--limit`` applies after the split.
 from __future__ import annotations
 
 import argparse
-import gzip
-import re
-import subprocess
 import time
-from pathlib import Path
 
-import numpy as np
-
-SOUNDS = Path("/usr/share/asterisk/sounds/en")
-TRANSCRIPTS = Path("/usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz")
-
-
-def prompts() -> list[tuple[str, str]]:
-    """(name, transcript) for every prompt with spoken words and a G.722 file."""
-    if not TRANSCRIPTS.exists() or not SOUNDS.is_dir():
-        raise SystemExit("install the prompts first: apt-get install asterisk-core-sounds-en-g722 asterisk-core-sounds-en")
-    found = []
-    for line in gzip.open(TRANSCRIPTS, "rt", encoding="utf-8", errors="replace"):
-        name, sep, text = line.partition(":")
-        text = re.sub(r"\[[^\]]*\]", " ", text).strip()  # [beep], [tones] ... are not speech
-        if not sep or line.startswith(";") or not re.search(r"[A-Za-z]", text):
-            continue
-        if (SOUNDS / f"{name.strip()}.g722").exists():
-            found.append((name.strip(), text))
-    return sorted(found)
-
-
-def decode(name: str):
-    import imageio_ffmpeg
-
-    from emoanim.audio import SAMPLE_RATE, Audio
-
-    raw = subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-i", str(SOUNDS / f"{name}.g722"),
-         "-f", "f32le", "-ac", "1", "-ar", str(SAMPLE_RATE), "-"],
-        check=True, capture_output=True,
-    ).stdout
-    return Audio(np.frombuffer(raw, np.float32).copy(), SAMPLE_RATE, SOUNDS / f"{name}.g722")
+from emoanim.train.asterisk import decode, prompts  # shared with the training corpus
 
 
 def main() -> None:

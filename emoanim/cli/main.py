@@ -6,12 +6,12 @@ import sys
 import time
 from pathlib import Path
 
-from emoanim.cli import bench, portrait, study
+from emoanim.cli import bench, portrait, study, train
 from emoanim.cli import eval as evaluate
 from emoanim.errors import EmoanimError, InputError
 
 # Subcommands that live in their own modules: each has COMMANDS, add_parser(subparsers) and run(args).
-SUBCOMMAND_MODULES = (portrait, evaluate, study, bench)
+SUBCOMMAND_MODULES = (portrait, evaluate, study, train, bench)
 
 AUDIO_SUFFIXES = (".wav", ".wave", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aac", ".aif", ".aiff")
 LONG_JOB_SECONDS = 60.0  # single files longer than this get a stage progress bar

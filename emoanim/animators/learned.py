@@ -1,0 +1,106 @@
+"""Learned animators: a trained EMOTE- or EmoFace-style checkpoint (emoanim.models) run on speech + emotion.
+
+    animator = EmoteAnimator("checkpoints/emote.pt")
+    performance = animator.animate(audio, EmotionTrack.parse("sad"), phones=None, fps=30, seed=0)
+
+No phones needed: the model maps audio straight to motion. The model runs at its own frame rate (``model.fps`` in
+its config) in overlapping windows of its training length (`emoanim.models.inference.run_chunked`, so memory does
+not grow with the clip), and the result is resampled to the requested ``fps``. A model trained on MetaHuman board
+controls (174 outputs) comes back to a `Performance` through the metahuman-board rig's inverse map. Head and gaze
+stay zero, as with the phonetic animator: `emoanim.motion.post` adds them.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from emoanim.audio.types import Audio
+from emoanim.emotion.track import EmotionTrack
+from emoanim.errors import InputError
+from emoanim.motion.channels import ARKIT_NAMES
+from emoanim.motion.performance import Performance, frame_count
+from emoanim.phonetics.types import PhoneTrack
+
+CHECKPOINTS = Path(__file__).resolve().parents[2] / "checkpoints"
+
+
+class LearnedAnimator:
+    """Base for checkpoint-driven animators; subclasses name the model kind and the default checkpoint."""
+
+    name = "learned"
+    kind = ""
+    needs_phones = False
+
+    def __init__(self, checkpoint: str | Path | None = None) -> None:
+        from emoanim.models import load_checkpoint
+
+        path = Path(checkpoint) if checkpoint is not None else CHECKPOINTS / f"{self.name}.pt"
+        self.checkpoint = load_checkpoint(path, self.kind)
+        model_cfg = self.checkpoint.config["model"]
+        self.model = self.checkpoint.model
+        self.model_fps = float(model_cfg.get("fps", 30))
+        self.window = int(model_cfg.get("window_frames", 64))
+        self.target = self.checkpoint.config.get("data", {}).get("target", "arkit")
+
+    def animate(self, audio: Audio, emotion: EmotionTrack, *, phones: PhoneTrack | None = None, fps: float = 30.0,
+                seed: int = 0) -> Performance:
+        """Speech + emotion -> `Performance` with ``frame_count(audio.duration, fps)`` frames (``phones`` unused)."""
+        import torch
+
+        from emoanim.eval.signals import resample
+        from emoanim.models.inference import run_chunked
+
+        if not np.isfinite(fps) or fps <= 0:
+            raise InputError(f"fps must be a positive number, got {fps!r}", hint="use e.g. 24, 30 or 60")
+        if audio.sample_rate != 16000:
+            raise InputError(f"the model needs 16 kHz audio, got {audio.sample_rate} Hz", path=audio.source,
+                             hint="read it with emoanim.audio.load_audio")
+        model_frames = frame_count(audio.duration, self.model_fps)
+        weights = emotion.at(np.arange(model_frames) / self.model_fps).astype(np.float32)
+        torch.manual_seed(seed)  # inference is deterministic; this only pins any stochastic layer a model may add
+        raw = run_chunked(self.model, audio.samples.astype(np.float32), weights, self.model_fps, self.window)
+        frames = frame_count(audio.duration, fps)
+        values = resample(raw, self.model_fps, fps, frames) if (fps != self.model_fps or len(raw) != frames) else raw
+        performance = self._performance(np.asarray(values, np.float32), fps)
+        performance.metadata.update(
+            animator=self.name, fps=fps, emotion=emotion.to_dict(), seed=seed, warnings=[],
+            checkpoint=str(self.checkpoint.path), checkpoint_step=self.checkpoint.step,
+        )
+        return performance
+
+    def _performance(self, values: np.ndarray, fps: float) -> Performance:
+        if self.target == "arkit":
+            if values.shape[1] != len(ARKIT_NAMES):
+                raise InputError(f"the checkpoint outputs {values.shape[1]} channels, expected 52 ARKit shapes",
+                                 path=self.checkpoint.path)
+            performance = Performance.still(len(values), fps)
+            performance.expression[:] = np.clip(values, 0.0, 1.0)
+            return performance
+        if self.target == "metahuman-board":
+            from emoanim.rigs import get_rig
+            from emoanim.rigs.curves import Curves
+
+            rig = get_rig("metahuman-board")
+            names = [n for n in rig.channel_names if not n.startswith("Head")]
+            if values.shape[1] != len(names):
+                raise InputError(f"the checkpoint outputs {values.shape[1]} channels, expected {len(names)} "
+                                 "MetaHuman board controls", path=self.checkpoint.path)
+            performance = rig.performance(Curves(names=names, fps=fps, values=values.astype(np.float64),
+                                                 rig="metahuman-board", ranges=None, metadata={}))
+            return performance.copy(head=np.zeros_like(performance.head), gaze=np.zeros_like(performance.gaze))
+        raise InputError(f"the checkpoint was trained on unknown target {self.target!r}", path=self.checkpoint.path)
+
+
+class EmoteAnimator(LearnedAnimator):
+    """EMOTE-style: speech + emotion -> FLINT latents -> motion (checkpoint kind ``emote``)."""
+
+    name = "emote"
+    kind = "emote"
+
+
+class EmoFaceAnimator(LearnedAnimator):
+    """EmoFace-style: speech + emotion -> rig controls directly (checkpoint kind ``emoface``)."""
+
+    name = "emoface"
+    kind = "emoface"

@@ -1,0 +1,79 @@
+"""Chunked inference: any length of speech through an animation model in bounded memory.
+
+Models are trained on windows of ``window_frames``; attention cost grows with the square of the length, so a
+10-minute clip (18,000 frames at 30 fps) is run as overlapping windows of the training length and cross-faded
+linearly over the overlap. Memory then depends on the window and the batch of windows, not on the clip.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from emoanim.models.flint import DOWNSAMPLE
+from emoanim.models.speech_encoders import SAMPLE_RATE
+
+DEFAULT_BATCH = 8  # windows per forward pass
+
+
+def chunk_starts(frames: int, window: int, overlap: int) -> list[int]:
+    """First frame of each window; windows after the first start ``window - overlap`` apart; the last window ends
+    at ``frames`` (it may be shorter than ``window`` only when the clip is)."""
+    if window <= overlap:
+        raise ValueError(f"window ({window}) must be longer than overlap ({overlap})")
+    if frames <= window:
+        return [0]
+    hop = window - overlap
+    starts = list(range(0, frames - window, hop))
+    return starts + [frames - window]
+
+
+def run_chunked(model: nn.Module, samples: np.ndarray, weights: np.ndarray, fps: float, window: int,
+                overlap: int | None = None, style: int | None = None, batch: int = DEFAULT_BATCH) -> np.ndarray:
+    """``samples (N,)`` 16 kHz float32 and emotion ``weights (T, 8)`` -> model output ``(T, C)`` float32.
+
+    ``overlap`` defaults to a quarter window rounded to FLINT's 8-frame latent grid. Frame ``t`` covers samples
+    from ``t / fps`` seconds on, so each window gets exactly its own stretch of audio.
+    """
+    frames = len(weights)
+    overlap = overlap if overlap is not None else max(DOWNSAMPLE, (window // 4) // DOWNSAMPLE * DOWNSAMPLE)
+    overlap = min(overlap, window - 1)
+    starts = chunk_starts(frames, window, overlap)
+    length = min(window, frames)
+    per_frame = SAMPLE_RATE / fps
+    span = int(round(length * per_frame))
+    out = accumulated = None
+    ramp = _ramp(length, overlap)
+    model.eval()
+    with torch.no_grad():
+        for first in range(0, len(starts), batch):
+            group = starts[first:first + batch]
+            audio = np.zeros((len(group), span), np.float32)
+            for row, start in enumerate(group):
+                piece = samples[int(round(start * per_frame)):int(round(start * per_frame)) + span]
+                audio[row, : len(piece)] = piece
+            cond = np.stack([weights[s:s + length] for s in group]).astype(np.float32)
+            style_ids = torch.full((len(group),), style, dtype=torch.long) if style is not None else None
+            pred = model(torch.from_numpy(audio), torch.from_numpy(cond), style_ids).numpy()
+            if out is None:
+                out = np.zeros((frames, pred.shape[-1]), np.float64)
+                accumulated = np.zeros((frames, 1), np.float64)
+            for row, start in enumerate(group):
+                fade = ramp.copy()
+                if start == 0:
+                    fade[:overlap] = 1.0  # nothing before the first window to fade against
+                if start + length >= frames:
+                    fade[length - overlap:] = 1.0  # nothing after the last window either
+                out[start:start + length] += pred[row] * fade[:, None]
+                accumulated[start:start + length] += fade[:, None]
+    return (out / np.maximum(accumulated, 1e-9)).astype(np.float32)
+
+
+def _ramp(length: int, overlap: int) -> np.ndarray:
+    """``(length,)`` cross-fade weights: rising over the first ``overlap`` frames, falling over the last."""
+    fade = np.ones(length)
+    if overlap > 0 and length > 2 * overlap:
+        edge = (np.arange(overlap) + 0.5) / overlap
+        fade[:overlap] = edge
+        fade[length - overlap:] = edge[::-1]
+    return fade

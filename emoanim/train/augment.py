@@ -1,0 +1,67 @@
+"""Audio augmentation for training windows: gain, additive noise, band-limiting by resampling (telephone-like
+channels), and a simple synthetic reverb. Each is applied with its own probability, seeded by the caller's rng."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.signal import fftconvolve, resample_poly
+
+from emoanim.audio.types import SAMPLE_RATE
+
+LOW_RATES = (8000, 11025, 12000)  # Hz: narrow-band telephone (8 kHz) and older wideband recorders
+
+
+@dataclass(frozen=True)
+class Augmentation:
+    gain_db: float = 6.0  # +- this many dB, uniform
+    noise: float = 0.5  # probability of additive white noise
+    snr_db: tuple[float, float] = (10.0, 40.0)
+    resample: float = 0.2  # probability of a round trip through one of LOW_RATES
+    reverb: float = 0.3  # probability of reverb
+    rt60_s: tuple[float, float] = (0.15, 0.6)  # reverberation time range (small rooms to living rooms)
+    wet: tuple[float, float] = (0.1, 0.5)  # reverberant share of the mix
+
+    @classmethod
+    def from_config(cls, config) -> "Augmentation | None":
+        if not config or not config.get("enabled", True):
+            return None
+        fields = {k: (tuple(v) if isinstance(v, (list, tuple)) else v) for k, v in dict(config).items()
+                  if k != "enabled"}
+        return cls(**fields)
+
+    def __call__(self, samples: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """``(N,)`` -> ``(N,)`` float32 (the same length, so frames stay aligned)."""
+        x = samples.astype(np.float64)
+        if rng.random() < self.reverb:
+            x = add_reverb(x, rng.uniform(*self.rt60_s), rng.uniform(*self.wet), rng)
+        if rng.random() < self.resample:
+            x = band_limit(x, int(rng.choice(LOW_RATES)))
+        if rng.random() < self.noise:
+            x = add_noise(x, rng.uniform(*self.snr_db), rng)
+        x = x * 10 ** (rng.uniform(-self.gain_db, self.gain_db) / 20)
+        return np.clip(x, -1.0, 1.0).astype(np.float32)
+
+
+def add_noise(x: np.ndarray, snr_db: float, rng: np.random.Generator) -> np.ndarray:
+    """White noise at ``snr_db`` below the signal's mean power."""
+    power = float(np.mean(x ** 2)) or 1e-8
+    return x + rng.normal(0.0, np.sqrt(power / 10 ** (snr_db / 10)), len(x))
+
+
+def band_limit(x: np.ndarray, rate: int) -> np.ndarray:
+    """Down to ``rate`` Hz and back to 16 kHz: removes everything above ``rate / 2``."""
+    g = np.gcd(SAMPLE_RATE, rate)
+    low = resample_poly(x, rate // g, SAMPLE_RATE // g)
+    return resample_poly(low, SAMPLE_RATE // g, rate // g)[: len(x)]
+
+
+def add_reverb(x: np.ndarray, rt60_s: float, wet: float, rng: np.random.Generator) -> np.ndarray:
+    """Convolve with exponentially decaying noise (a standard late-reverb model: energy falls 60 dB in ``rt60_s``)
+    and mix ``wet`` of it in, at the dry signal's level."""
+    length = int(rt60_s * SAMPLE_RATE)
+    t = np.arange(length) / SAMPLE_RATE
+    response = rng.normal(0.0, 1.0, length) * 10 ** (-3.0 * t / rt60_s)  # amplitude -60 dB at rt60
+    tail = fftconvolve(x, response)[: len(x)]
+    tail *= np.sqrt(np.mean(x ** 2) / max(np.mean(tail ** 2), 1e-12))
+    return (1.0 - wet) * x + wet * tail

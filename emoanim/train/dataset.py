@@ -1,0 +1,186 @@
+"""Training corpora: build (or load from the cache folder the user names) labelled utterances, and cut them into
+training windows of (audio, emotion weights, target motion).
+
+Config (``data`` section)::
+
+    data:
+      cache: corpora/tiny        # one .npz per utterance; reused when its recipe is unchanged
+      target: arkit              # or metahuman-board (174 controls)
+      emotions: [neutral, happy, sad, surprised, fear, disgusted, angry, contempt]
+      intensities: [0.5, 1.0]
+      synthetic: {count: 40, voices: [en-us, en-gb], rates: [140, 175], pitches: [35, 65], val_every: 10}
+      asterisk: {count: 0, val_count: 0}       # prompts from the tune / held-out test halves
+      facegood: {root: null, holdout: null}    # e.g. ../shared/data/facegood; holdout: one take for validation
+      augment: {enabled: true, gain_db: 6, noise: 0.5, resample: 0.2, reverb: 0.3}
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping, Sequence
+
+import numpy as np
+import torch
+
+from emoanim.emotion.classes import EMOTIONS
+from emoanim.errors import InputError
+from emoanim.phonetics.types import Phone
+from emoanim.train import sources
+from emoanim.train.augment import Augmentation
+from emoanim.train.sources import Utterance
+
+SAMPLE_RATE = 16000
+
+
+@dataclass
+class Corpus:
+    train: list[Utterance]
+    val: list[Utterance]
+    licences: list[dict[str, str]]  # for the model card: [{"source", "licence", "notes"}]
+
+
+@dataclass
+class Batch:
+    samples: torch.Tensor  # (B, S) 16 kHz audio covering the window
+    weights: torch.Tensor  # (B, W, 8)
+    targets: torch.Tensor  # (B, W, C)
+
+
+def build_corpus(data: Mapping[str, Any], fps: float, progress: Callable[[str], None] | None = None) -> Corpus:
+    """Every utterance the ``data`` config asks for, from the cache where possible."""
+    if not data.get("cache"):
+        raise InputError("the data config needs a cache folder", hint="set data.cache=some/folder")
+    cache = Path(data["cache"])
+    cache.mkdir(parents=True, exist_ok=True)
+    target = str(data.get("target", "arkit"))
+    specs = sources.emotion_specs(list(data.get("emotions", EMOTIONS)), list(data.get("intensities", [0.5, 1.0])))
+    train: list[Utterance] = []
+    val: list[Utterance] = []
+    licences: list[dict[str, str]] = []
+    note = progress or (lambda _: None)
+
+    synthetic = data.get("synthetic") or {}
+    if int(synthetic.get("count", 0)) > 0:
+        recipe = dict(synthetic, specs=specs, fps=fps, target=target)
+        val_every = int(synthetic.get("val_every", 0))
+        items = _cached(cache, "synthetic", recipe, lambda: sources.synthetic_utterances(
+            int(synthetic["count"]), list(synthetic.get("voices", ["en-us"])),
+            list(synthetic.get("rates", [175])), list(synthetic.get("pitches", [50])), specs, fps, target), note)
+        for u in items:
+            index = int(u.name.rsplit("-", 1)[1])
+            (val if val_every and index % val_every == val_every - 1 else train).append(u)
+        licences.append({"source": f"synthetic espeak-ng speech ({len(items)} utterances)",
+                         "licence": sources.ESPEAK_LICENCE, "notes": "targets from the phonetic animator"})
+
+    asterisk = data.get("asterisk") or {}
+    if int(asterisk.get("count", 0)) > 0 or int(asterisk.get("val_count", 0)) > 0:
+        from emoanim.train.asterisk import LICENCE, prompts
+
+        everything = prompts()
+        for split, chosen, bucket in (("tune", everything[0::2][: int(asterisk.get("count", 0))], train),
+                                      ("test", everything[1::2][: int(asterisk.get("val_count", 0))], val)):
+            if chosen:
+                recipe = {"prompts": chosen, "specs": specs, "fps": fps, "target": target}
+                bucket += _cached(cache, f"asterisk-{split}", recipe,
+                                  lambda c=chosen: sources.asterisk_utterances(c, specs, fps, target), note)
+        licences.append({"source": "Asterisk core sounds (en)", "licence": LICENCE,
+                         "notes": "forced-aligned; targets from the phonetic animator"})
+
+    facegood = data.get("facegood") or {}
+    if facegood.get("root"):
+        root = Path(facegood["root"])
+        takes = sources.facegood_takes(root)
+        holdout = facegood.get("holdout") or takes[-1]
+        if holdout not in takes:
+            raise InputError(f"no FACEGOOD take {holdout!r}", path=root, hint=f"use one of: {', '.join(takes)}")
+        recipe = {"takes": takes, "fps": fps, "target": target}
+        for u in _cached(cache, "facegood", recipe, lambda: sources.facegood_utterances(root, takes, fps, target),
+                         note):
+            (val if u.name == f"facegood-{holdout}" else train).append(u)
+        licences.append({"source": "FACEGOOD-Audio2Face takes", "licence": sources.FACEGOOD_LICENCE,
+                         "notes": f"real animation; take {holdout} held out"})
+    if not train:
+        raise InputError("the data config selects no training utterances",
+                         hint="set data.synthetic.count, data.asterisk.count or data.facegood.root")
+    return Corpus(train, val, licences)
+
+
+def sample_batch(utterances: Sequence[Utterance], size: int, window: int, rng: np.random.Generator,
+                 augment: Augmentation | None = None) -> Batch:
+    """``size`` random windows of ``window`` frames: utterances drawn in proportion to their length, a random
+    labelled variant of each, a random start. Short utterances are padded (audio with silence, weights and targets
+    with their last frame)."""
+    lengths = np.array([u.frames for u in utterances], np.float64)
+    picks = rng.choice(len(utterances), size=size, p=lengths / lengths.sum())
+    fps = utterances[0].fps
+    span = int(round(window * SAMPLE_RATE / fps))
+    audio = np.zeros((size, span), np.float32)
+    weights, targets = [], []
+    for row, pick in enumerate(picks):
+        u = utterances[pick]
+        variant = int(rng.integers(len(u.emotions)))
+        start = int(rng.integers(max(1, u.frames - window + 1)))
+        first = int(round(start * SAMPLE_RATE / fps))
+        piece = u.samples[first:first + span]
+        audio[row, : len(piece)] = augment(piece, rng) if augment is not None else piece
+        weights.append(_pad(u.weights[variant, start:start + window], window))
+        targets.append(_pad(u.targets[variant, start:start + window], window))
+    return Batch(torch.from_numpy(audio), torch.from_numpy(np.stack(weights)), torch.from_numpy(np.stack(targets)))
+
+
+def _pad(values: np.ndarray, window: int) -> np.ndarray:
+    if len(values) >= window:
+        return values[:window]
+    return np.concatenate([values, np.repeat(values[-1:], window - len(values), axis=0)])
+
+
+# ---- cache -------------------------------------------------------------------------------------------------------
+
+def _cached(cache: Path, kind: str, recipe: Mapping[str, Any], build: Callable[[], Iterator[Utterance]],
+            note: Callable[[str], None]) -> list[Utterance]:
+    """The utterances of one source: read from ``cache/<kind>-<recipe hash>/`` when complete, else built there."""
+    digest = hashlib.sha256(json.dumps(recipe, sort_keys=True, default=str).encode()).hexdigest()[:12]
+    folder = cache / f"{kind}-{digest}"
+    done = folder / "complete.json"
+    if done.is_file():
+        names = json.loads(done.read_text())["utterances"]
+        note(f"{kind}: {len(names)} utterances from {folder}")
+        return [read_utterance(folder / f"{n}.npz") for n in names]
+    folder.mkdir(parents=True, exist_ok=True)
+    note(f"{kind}: building into {folder}")
+    items = []
+    for u in build():
+        write_utterance(folder / f"{u.name}.npz", u)
+        items.append(u)
+    (folder / "recipe.json").write_text(json.dumps(recipe, sort_keys=True, indent=1, default=str))
+    done.write_text(json.dumps({"utterances": [u.name for u in items]}))
+    return items
+
+
+def write_utterance(path: Path, u: Utterance) -> None:
+    phones = u.phones or []
+    temp = path.with_suffix(".tmp.npz")
+    np.savez_compressed(
+        temp, name=u.name, source=u.source, samples=u.samples, fps=u.fps, weights=u.weights, targets=u.targets,
+        emotions=np.array(u.emotions), has_phones=u.phones is not None,
+        phone_labels=np.array([p.label for p in phones], dtype=str),
+        phone_times=np.array([[p.start, p.end] for p in phones], np.float64).reshape(-1, 2),
+        phone_words=np.array([p.word or "" for p in phones], dtype=str),
+    )
+    temp.replace(path)
+
+
+def read_utterance(path: Path) -> Utterance:
+    try:
+        with np.load(path) as z:
+            phones = None
+            if bool(z["has_phones"]):
+                phones = [Phone(str(lab), float(t[0]), float(t[1]), str(w) or None)
+                          for lab, t, w in zip(z["phone_labels"], z["phone_times"], z["phone_words"])]
+            return Utterance(str(z["name"]), str(z["source"]), z["samples"], float(z["fps"]), z["weights"],
+                             z["targets"], [str(e) for e in z["emotions"]], phones)
+    except (OSError, KeyError, ValueError) as err:
+        raise InputError(f"damaged corpus cache file ({err})", path=path,
+                         hint="delete its folder to rebuild it") from err

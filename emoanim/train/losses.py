@@ -1,0 +1,47 @@
+"""Training losses on motion ``(B, T, C)``.
+
+- `reconstruction`: mean squared error per channel and frame;
+- `velocity`: the same on frame-to-frame differences (FaceFormer/EMOTE use it against jitter and lag);
+- `swap_content`, `swap_emotion`: EMOTE's content/emotion swap (Daněček et al. 2023, sec. 3.4) with the two
+  perceptual networks replaced by what the ARKit channels say directly: run each window with *another* window's
+  emotion, then (content) wherever the original target's lips are shut, the swapped output's must be too, and
+  (emotion) its upper face (brows, eyes, cheeks, nose: the channels speech does not drive) must match the other
+  window's target. Emotion thus cannot leak into lip closure, nor speech into the upper face.
+"""
+from __future__ import annotations
+
+import torch
+
+from emoanim.eval.lipsync import CLOSED_APERTURE
+from emoanim.motion.channels import ARKIT_INDEX, ARKIT_NAMES
+
+UPPER_FACE = [ARKIT_INDEX[n] for n in ARKIT_NAMES if n.startswith(("brow", "cheek", "nose", "eyeSquint", "eyeWide"))]
+_JAW, _CLOSE = ARKIT_INDEX["jawOpen"], ARKIT_INDEX["mouthClose"]
+_PARTING = [ARKIT_INDEX[n] for n in ("mouthLowerDownLeft", "mouthLowerDownRight", "mouthUpperUpLeft",
+                                     "mouthUpperUpRight")]
+
+
+def reconstruction(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    return torch.mean((pred - target) ** 2)
+
+
+def velocity(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    return torch.mean((pred.diff(dim=1) - target.diff(dim=1)) ** 2)
+
+
+def lip_aperture(motion: torch.Tensor) -> torch.Tensor:
+    """``(B, T, 52)`` -> ``(B, T)``, the same proxy as `emoanim.eval.lipsync.lip_aperture` (its docstring says why)."""
+    return torch.clamp(motion[..., _JAW] - motion[..., _CLOSE] + 0.5 * motion[..., _PARTING].mean(dim=-1), min=0.0)
+
+
+def swap_content(swapped: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Hinge: on frames where ``target`` is closed, ``swapped``'s aperture above the closed threshold is penalised."""
+    closed = (lip_aperture(target) <= CLOSED_APERTURE).float()
+    excess = torch.clamp(lip_aperture(swapped) - CLOSED_APERTURE, min=0.0) ** 2
+    return (excess * closed).sum() / closed.sum().clamp(min=1.0)
+
+
+def swap_emotion(swapped: torch.Tensor, other_target: torch.Tensor) -> torch.Tensor:
+    """Upper-face channels of ``swapped`` against the time-averaged upper face of the other window's target."""
+    upper = other_target[..., UPPER_FACE].mean(dim=1, keepdim=True)
+    return torch.mean((swapped[..., UPPER_FACE] - upper) ** 2)
