@@ -176,7 +176,26 @@ def write_preview(result: Result, out_path: str | Path, *, size: int, view: str)
     from emoanim.rigs import through_rig
 
     shown = through_rig(result.performance, result.curves.rig)
-    return render_performance_video(shown, out_path, audio=result.audio, size=size, view=view)
+    return render_performance_video(shown, out_path, audio=result.audio, size=size, view=view,
+                                    head=_preview_head(result.curves.rig))
+
+
+def _preview_head(rig: str):
+    """The mesh a preview draws: the user's FLAME model for the flame rig, else the default head (None)."""
+    if rig != "flame":
+        return None
+    from emoanim.rigs.flame import FlameHead
+
+    return FlameHead(get_rig("flame"))
+
+
+def write_flame_objs(curves: Curves, folder: Path) -> Path:
+    """One OBJ per frame of flame-rig ``curves`` (vertices from the user's FLAME model) in ``folder``."""
+    from emoanim.export.flame_npz import write_obj_sequence
+
+    rig = get_rig("flame")
+    write_obj_sequence(rig.vertices(rig.parameters_from_curves(curves)), rig.model.faces, folder)
+    return folder
 
 
 def write_comparison(result: Result, emotions: list[str], options: Options, out_path: str | Path, *,
@@ -194,7 +213,8 @@ def write_comparison(result: Result, emotions: list[str], options: Options, out_
         performance, _, _ = perform(result.audio, replace(options, emotion=spec), phones=result.phones)
         performances.append(performance)
     shown = [through_rig(perf, result.curves.rig) for perf in performances]
-    return render_comparison(shown, specs, out_path, audio=result.audio, size=size, view=view)
+    return render_comparison(shown, specs, out_path, audio=result.audio, size=size, view=view,
+                             head=_preview_head(result.curves.rig))
 
 
 def animate(speech: str | Path | Audio, emotion: str | EmotionTrack = "neutral", rig: str = "arkit", **options) -> Curves:

@@ -33,6 +33,8 @@ examples:
         -> out/speech.compare.mp4: the clip three ways, side by side and labelled
   emoanim render dialogue/ --no-video
         -> curves only (the preview video takes most of the time)
+  emoanim render speech.wav --emotion fear --rig flame --flame-model ~/flame2020/generic_model.pkl
+        -> out/speech.flame.npz: FLAME expression, jaw/neck/eye/global pose and vertices (T, 5023, 3)
 
 emotion specs: NAME, NAME:INTENSITY (0..1), or a timeline NAME[:INTENSITY]@SECONDS,...
 run `emoanim info` for the rigs, animators, emotions and formats.
@@ -63,7 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--emotion", default="neutral", help="emotion spec (default: neutral)")
     render.add_argument("--transition", type=float, default=0.3, help="seconds to blend between emotions")
     render.add_argument("--rig", default="arkit", help="target rig (default: arkit; see `emoanim info`)")
-    render.add_argument("--format", default="csv", dest="format_name", help="output writer (default: csv)")
+    render.add_argument("--format", default=None, dest="format_name",
+                        help="output writer (default: csv; flame-npz for --rig flame)")
+    render.add_argument("--flame-model", type=Path, default=None, metavar="PKL",
+                        help="your FLAME generic_model.pkl/.npz for --rig flame (or set EMOANIM_FLAME_MODEL)")
+    render.add_argument("--flame-obj", action="store_true", help="with --rig flame: also an OBJ per frame")
     render.add_argument("--transcript", help="the words spoken, as text or a .txt file (single input only)")
     render.add_argument("--recognizer", default=None,
                         help="without a transcript: words (default; accurate, ~12x real time), words-accurate, "
@@ -126,9 +132,15 @@ def render(args: argparse.Namespace) -> int:
     from emoanim.export import check_format, write
     from emoanim.emotion import EmotionTrack
     from emoanim.phonetics import DEFAULT_RECOGNIZER
-    from emoanim.pipeline import Options, run, write_comparison, write_preview
+    from emoanim.pipeline import Options, run, write_comparison, write_flame_objs, write_preview
     from emoanim.render.scene import check_size, get_view
 
+    if args.format_name is None:
+        args.format_name = "flame-npz" if args.rig == "flame" else "csv"
+    if args.flame_model is not None:
+        from emoanim.rigs.flame import set_flame_model
+
+        set_flame_model(args.flame_model)
     options = Options(
         emotion=args.emotion, rig=args.rig, animator=args.animator, transcript=args.transcript, fps=args.fps,
         recognizer=args.recognizer or DEFAULT_RECOGNIZER,
@@ -157,6 +169,8 @@ def render(args: argparse.Namespace) -> int:
         try:
             result = run(path, options)
             targets = [write(result.curves, output_path(args.out, path, args.rig, args.format_name), args.format_name)]
+            if args.flame_obj and args.rig == "flame":
+                targets.append(write_flame_objs(result.curves, args.out / f"{path.stem}.flame_obj"))
             if args.video:
                 targets.append(write_preview(result, args.out / f"{path.stem}.mp4", size=args.size, view=args.view))
             if args.compare:
@@ -195,7 +209,10 @@ def info() -> int:
     print(_version())
     print("rigs:")
     for name in RIGS:
-        print(f"  {name:<18} {len(get_rig(name).channel_names)} channels")
+        try:
+            print(f"  {name:<18} {len(get_rig(name).channel_names)} channels")
+        except EmoanimError as err:  # a rig that needs a user file (FLAME) still gets listed, with what it needs
+            print(f"  {name:<18} needs a model file: {err}")
     print("animators:    " + ", ".join(ANIMATORS))
     print("recognizers:  " + ", ".join(RECOGNIZERS) + " (phones without a transcript)")
     print("emotions:     " + ", ".join(EMOTIONS))

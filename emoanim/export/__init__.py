@@ -13,18 +13,24 @@ from __future__ import annotations
 from pathlib import Path
 
 from emoanim.errors import InputError
+from emoanim.export.a2f_json import A2fJsonWriter, read_a2f_json
 from emoanim.export.atomic import atomic_open
 from emoanim.export.base import Writer, require_finite
+from emoanim.export.bvh import BvhWriter, read_bvh
 from emoanim.export.csv_table import CsvTableWriter, read_csv
+from emoanim.export.flame_npz import FlameNpzWriter
 from emoanim.export.curvetable import CurveTableWriter, read_curvetable
+from emoanim.export.gltf import GltfWriter, read_gltf_curves
 from emoanim.export.json_doc import JsonWriter, read_json
 from emoanim.export.livelinkface import LiveLinkFaceWriter, read_livelinkface
 from emoanim.export.npz_archive import NpzWriter, read_npz
+from emoanim.export.unity_anim import UnityAnimWriter, read_unity_anim
 from emoanim.rigs.curves import Curves
 
 WRITERS: dict[str, Writer] = {
     writer.name: writer
-    for writer in (CsvTableWriter(), CurveTableWriter(), LiveLinkFaceWriter(), JsonWriter(), NpzWriter())
+    for writer in (CsvTableWriter(), CurveTableWriter(), LiveLinkFaceWriter(), JsonWriter(), NpzWriter(),
+                   UnityAnimWriter(), GltfWriter(), BvhWriter(), A2fJsonWriter(), FlameNpzWriter())
 }
 FORMATS: tuple[str, ...] = tuple(WRITERS)
 DEFAULT_FORMAT = "csv"
@@ -81,4 +87,5 @@ def write(curves: Curves, path: str | Path, format: str = DEFAULT_FORMAT) -> Pat
 __all__ = [
     "DEFAULT_FORMAT", "FORMATS", "WRITERS", "Writer", "check_format", "extension", "get_writer", "write",
     "read_csv", "read_curvetable", "read_json", "read_livelinkface", "read_npz",
+    "read_a2f_json", "read_bvh", "read_gltf_curves", "read_unity_anim",
 ]

@@ -13,6 +13,7 @@ from emoanim.errors import InputError
 from emoanim.rigs.arkit import ArkitRig
 from emoanim.rigs.base import Rig, through_rig
 from emoanim.rigs.curves import Curves
+from emoanim.rigs.flame import make_flame_rig
 from emoanim.rigs.landmarks import LandmarksRig
 from emoanim.rigs.metahuman import MetaHumanBoardRig, MetaHumanRig
 
@@ -21,6 +22,7 @@ _RIGS: dict[str, Callable[[], Rig]] = {
     "metahuman": MetaHumanRig,
     "metahuman-board": MetaHumanBoardRig,
     "landmarks": LandmarksRig,
+    "flame": make_flame_rig,
 }
 RIGS: tuple[str, ...] = tuple(_RIGS)
 
