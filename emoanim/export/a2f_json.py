@@ -31,11 +31,11 @@ from typing import IO
 import numpy as np
 
 from emoanim.errors import InputError
+from emoanim.export.json_doc import write_frame_rows
 from emoanim.export.livelinkface import SHAPE_SOURCES as LLF_SHAPE_SOURCES
 from emoanim.motion.channels import ARKIT_NAMES
 from emoanim.rigs.curves import Curves
 
-DECIMALS = 6
 # Audio2Face's ARKit solver lists the shapes in Apple's ARFaceAnchor.BlendShapeLocation enum order, camelCase. That is
 # the Live Link Face app's column order except that the app swaps jawLeft/jawRight and mouthLeft/mouthRight.
 _APP_SWAPS = {"jawRight": "jawLeft", "jawLeft": "jawRight", "mouthRight": "mouthLeft", "mouthLeft": "mouthRight"}
@@ -59,7 +59,6 @@ class A2fJsonWriter:
 
     def write(self, curves: Curves, stream: IO[str]) -> None:
         columns = [curves.names.index(name) for name in A2F_FACS_NAMES]
-        weights = np.round(np.asarray(curves.values, dtype=np.float64)[:, columns], DECIMALS).tolist()
         source = curves.metadata.get("source")
         header = {
             "exportFps": float(curves.fps),
@@ -68,13 +67,7 @@ class A2fJsonWriter:
             "numFrames": curves.frames,
             "facsNames": list(A2F_FACS_NAMES),
         }
-        # One line per key and per frame, like the json format: readable and diffable.
-        stream.write("{\n")
-        for key, item in header.items():
-            stream.write(f" {json.dumps(key)}: {json.dumps(item, ensure_ascii=False)},\n")
-        stream.write(' "weightMat": [')
-        stream.write(",".join(f"\n  {json.dumps(row, allow_nan=False)}" for row in weights))
-        stream.write("\n ]\n}\n")
+        write_frame_rows(stream, header, "weightMat", np.asarray(curves.values)[:, columns])
 
 
 def read_a2f_json(path: str | Path) -> Curves:

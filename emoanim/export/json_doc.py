@@ -103,15 +103,19 @@ class JsonWriter:
         curves_document(curves)  # refuses unserialisable metadata before any file is opened
 
     def write(self, curves: Curves, stream: IO[str]) -> None:
-        document = curves_document(curves)
-        rows = np.round(np.asarray(curves.values, dtype=np.float64), DECIMALS).tolist()
-        # One line per key and per frame: readable, diffable, and far smaller than json.dumps(indent=...).
-        stream.write("{\n")
-        for key, item in document.items():
-            stream.write(f" {json.dumps(key)}: {json.dumps(item, allow_nan=False, ensure_ascii=False)},\n")
-        stream.write(' "values": [')
-        stream.write(",".join(f"\n  {json.dumps(row, allow_nan=False)}" for row in rows))
-        stream.write("\n ]\n}\n")
+        write_frame_rows(stream, curves_document(curves), "values", curves.values)
+
+
+def write_frame_rows(stream: IO[str], header: dict, rows_key: str, rows: np.ndarray) -> None:
+    """Write ``{header..., rows_key: rows}`` as strict JSON, one line per header key and one per frame row:
+    readable, diffable, and far smaller than json.dumps(indent=...). Rows are rounded to `DECIMALS`."""
+    rounded = np.round(np.asarray(rows, dtype=np.float64), DECIMALS).tolist()
+    stream.write("{\n")
+    for key, item in header.items():
+        stream.write(f" {json.dumps(key)}: {json.dumps(item, allow_nan=False, ensure_ascii=False)},\n")
+    stream.write(f" {json.dumps(rows_key)}: [")
+    stream.write(",".join(f"\n  {json.dumps(row, allow_nan=False)}" for row in rounded))
+    stream.write("\n ]\n}\n")
 
 
 def read_json(path: str | Path) -> Curves:
