@@ -11,6 +11,7 @@ Config (``data`` section)::
       synthetic: {count: 40, voices: [en-us, en-gb], rates: [140, 175], pitches: [35, 65], val_every: 10}
       asterisk: {count: 0, val_count: 0}       # prompts from the tune / held-out test halves
       facegood: {root: null, holdout: null}    # e.g. ../shared/data/facegood; holdout: one take for validation
+      flame: {root: null, audio_root: null}    # with target: flame; see emoanim.train.flame_source
       augment: {enabled: true, gain_db: 6, noise: 0.5, resample: 0.2, reverb: 0.3}
 """
 from __future__ import annotations
@@ -101,6 +102,14 @@ def build_corpus(data: Mapping[str, Any], fps: float, progress: Callable[[str], 
             (val if u.name == f"facegood-{holdout}" else train).append(u)
         licences.append({"source": "FACEGOOD-Audio2Face takes", "licence": sources.FACEGOOD_LICENCE,
                          "notes": f"real animation; take {holdout} held out"})
+
+    if target == "flame" or (data.get("flame") or {}).get("root"):
+        from emoanim.train.flame_source import flame_split
+
+        flame_train, flame_val, flame_licence = flame_split(
+            data, fps, lambda kind, recipe, build: _cached(cache, kind, recipe, build, note))
+        train, val = train + flame_train, val + flame_val
+        licences.append(flame_licence)
     if not train:
         raise InputError("the data config selects no training utterances",
                          hint="set data.synthetic.count, data.asterisk.count or data.facegood.root")
