@@ -13,12 +13,12 @@ from emoanim.audio import Audio, load_audio, split_long
 from emoanim.emotion import EmotionTrack
 from emoanim.errors import InputError
 from emoanim.motion import Performance
+from emoanim.motion.performance import DEFAULT_FPS
 from emoanim.motion.post import apply as post_process
 from emoanim.phonetics import DEFAULT_RECOGNIZER, PhoneTrack, align, check_recognizer
 from emoanim.phonetics.types import SILENCE, Phone
 from emoanim.rigs import Curves, get_rig
 
-DEFAULT_FPS = 30.0
 LONG_AUDIO_SECONDS = 600.0  # alignment runs chunk by chunk past this, so memory stays bounded
 
 

@@ -50,7 +50,7 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from emoanim.pipeline import DEFAULT_FPS
+    from emoanim.motion.performance import DEFAULT_FPS
 
     parser = OneLineParser(prog="emoanim", description="Speech to emotional facial animation.")
     parser.add_argument("--version", action="version", version=_version())

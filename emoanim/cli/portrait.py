@@ -21,8 +21,8 @@ COMMANDS = ("portrait",)  # the top-level `emoanim` subcommands this module hand
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``portrait`` on the `emoanim` command's subparsers; return its parser."""
-    from emoanim.pipeline import DEFAULT_FPS
-    from emoanim.render.portrait.video import DEFAULT_SIZE, FACE_CROP, STYLES
+    from emoanim.motion.performance import DEFAULT_FPS
+    from emoanim.render.portrait.options import DEFAULT_SIZE, FACE_CROP, STYLES
 
     parser = subparsers.add_parser(
         "portrait", help="photo + speech -> talking-portrait MP4",

@@ -8,6 +8,8 @@ import numpy as np
 
 from emoanim.motion.channels import ARKIT_NAMES, GAZE_NAMES, HEAD_NAMES, HEAD_TRANSLATION_NAMES
 
+DEFAULT_FPS = 30.0  # frames per second of a render unless the user asks otherwise
+
 
 @dataclass
 class Performance:

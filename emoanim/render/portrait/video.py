@@ -28,9 +28,7 @@ from emoanim.render.portrait.mouth import MouthPainter
 from emoanim.render.portrait.warp import PiecewiseAffineWarp
 from emoanim.render.video import write_mp4
 
-DEFAULT_SIZE = 512
-FACE_CROP = "face-crop"
-STYLES = ("photo", "landmarks")
+from emoanim.render.portrait.options import DEFAULT_SIZE, FACE_CROP, STYLES
 MIN_SIZE, MAX_SIZE = 64, 4096
 # Crop side / the landmarks' larger extent: room for the forehead and hair above the brows (the 68 points stop at
 # the brows) and for head turns, as in the loosely cropped portraits talking-head methods are trained on.
