@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,6 +24,7 @@ from emoanim.export import (
 from emoanim.export.a2f_json import A2F_FACS_NAMES
 from emoanim.export.bvh import parse_bvh
 from emoanim.export.gltf import accessor_array, read_glb
+from emoanim.export.unity_anim import UnityAnimWriter
 from emoanim.motion.channels import ARKIT_NAMES
 from emoanim.motion.performance import Performance
 from emoanim.rigs import get_rig
@@ -94,12 +97,15 @@ def unity_document(path: Path) -> dict:
     return yaml.load(path.read_text(encoding="utf-8"), Loader=UnityLoader)["AnimationClip"]
 
 
-def test_unity_anim_round_trips_the_52_shapes(tmp_path, arkit):
+@pytest.mark.parametrize("tolerance, bound", [(None, 1e-3 + 1e-6), (0.0, 1e-6)])
+def test_unity_anim_round_trips_the_52_shapes(tmp_path, arkit, tolerance, bound):
+    if tolerance is not None:  # 0: no lossy reduction, the clip holds the take to the written decimals
+        arkit.metadata["unity_key_tolerance"] = tolerance
     path = write(arkit, tmp_path / "take.anim", format="unity")
     back = read_unity_anim(path)
     assert back.names == list(ARKIT_NAMES)
     assert back.fps == 30.0 and back.frames == arkit.frames
-    assert np.abs(back.values - columns(arkit, ARKIT_NAMES)).max() < 1e-6
+    assert np.abs(back.values - columns(arkit, ARKIT_NAMES)).max() < bound  # default: 0.1 of 100 = 1e-3 weight
     assert back.metadata["unity_renderer_path"] == "Face"
 
 
@@ -147,6 +153,116 @@ def test_unity_renderer_path_comes_from_metadata_and_unsafe_paths_are_refused(tm
     arkit.metadata["unity_renderer_path"] = "Face: {x}"
     with pytest.raises(InputError, match="renderer path"):
         write(arkit, tmp_path / "bad.anim", format="unity")
+
+
+_KEY_FIELDS = re.compile(r"time: (\S+)\n +value: (\S+)\n +inSlope: (\S+)\n +outSlope: (\S+)\n")
+
+
+def unity_keys(path: Path) -> list[np.ndarray]:
+    """The m_FloatCurves key lists, each ``(K, 4)``: time, value, inSlope, outSlope (a regex, not the module's reader;
+    PyYAML is too slow for thousands of keys)."""
+    text = path.read_text(encoding="utf-8")
+    floats = text[text.index("  m_FloatCurves:"):text.index("  m_PPtrCurves:")]
+    return [np.array(_KEY_FIELDS.findall(curve), dtype=np.float64) for curve in floats.split("m_Curve:")[1:]]
+
+
+def hermite_at(keys: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Unity's evaluation of a key list ``(K, 4)`` at ``times`` ``(T,)``: a cubic Hermite per segment with the
+    out-slope of its left key and the in-slope of its right key; constant before the first and after the last key."""
+    if len(keys) == 1:
+        return np.full(len(times), keys[0, 1])
+    segment = np.clip(np.searchsorted(keys[:, 0], times, side="right") - 1, 0, len(keys) - 2)
+    a, b = keys[segment], keys[segment + 1]
+    dt = b[:, 0] - a[:, 0]
+    s = np.clip((times - a[:, 0]) / dt, 0.0, 1.0)
+    h00, h10, h01, h11 = 2 * s**3 - 3 * s**2 + 1, s**3 - 2 * s**2 + s, -2 * s**3 + 3 * s**2, s**3 - s**2
+    return h00 * a[:, 1] + h10 * dt * a[:, 3] + h01 * b[:, 1] + h11 * dt * b[:, 2]
+
+
+# The shapes the phonetic animator moves most in a spoken take (measured on its 60 fps output of espeak speech).
+SPEECH_SHAPES = ("jawOpen", "mouthFunnel", "mouthPucker", "mouthLowerDownLeft", "mouthLowerDownRight",
+                 "mouthUpperUpLeft", "mouthUpperUpRight", "mouthStretchLeft", "mouthStretchRight")
+
+
+def speech_like_take(seconds: float = 20.0, fps: float = 60.0, seed: int = 1) -> Curves:
+    """A smooth take shaped like the phonetic animator's output: the `SPEECH_SHAPES` following ~4 syllables/s
+    (smoothed pulses), the other mouth shapes and the brows drifting slowly, blinks every few seconds, a faint
+    sensor-like jitter on the cheeks, the rest constant."""
+    rng = np.random.default_rng(seed)
+    frames = int(seconds * fps)
+    t = np.arange(frames) / fps
+    values = np.zeros((frames, len(ARKIT_NAMES)))
+    pulses = np.zeros(frames)
+    onsets = (np.cumsum(rng.uniform(0.15, 0.35, int(seconds * 6))) * fps).astype(int)
+    pulses[onsets[onsets < frames]] = 1.0
+    kernel = np.exp(-0.5 * (np.arange(-30, 31) / (0.06 * fps)) ** 2)
+    syllables = np.convolve(pulses, kernel, mode="same")
+    for k, name in enumerate(ARKIT_NAMES):
+        if name in SPEECH_SHAPES:
+            values[:, k] = rng.uniform(0.1, 0.6) * syllables
+        elif name.startswith(("mouth", "brow")):
+            values[:, k] = 0.15 + 0.1 * np.sin(2 * np.pi * rng.uniform(0.05, 0.2) * t + rng.uniform(0, 6))
+        elif name.startswith("eyeBlink"):
+            values[:, k] = np.exp(-0.5 * ((t[:, None] - np.arange(1.5, seconds, 3.7)) / 0.05) ** 2).sum(axis=1)
+        elif name.startswith("cheek"):
+            values[:, k] = 0.1 + rng.uniform(-4e-4, 4e-4, frames)  # within half the 1e-3 tolerance: flat
+        else:
+            values[:, k] = 0.05 * (k % 3)
+    return Curves(names=list(ARKIT_NAMES), fps=fps, values=np.clip(values, 0.0, 1.0), rig="arkit")
+
+
+@pytest.mark.parametrize("tolerance", [None, 0.5, 0.0])
+def test_unity_key_reduction_holds_every_frame_within_the_tolerance_under_unitys_hermite_rule(tmp_path, tolerance):
+    take = speech_like_take(seconds=10.0)
+    if tolerance is not None:
+        take.metadata["unity_key_tolerance"] = tolerance
+    curves = unity_keys(write(take, tmp_path / "take.anim", format="unity"))
+    assert len(curves) == 52
+    expected = 100.0 * columns(take, ARKIT_NAMES)
+    errors = np.stack([np.abs(hermite_at(keys, take.times) - expected[:, c]) for c, keys in enumerate(curves)], 1)
+    budget = 0.1 if tolerance is None else tolerance
+    # Plus half of the last written decimal (values keep 4), plus what 9-digit key times cost on steep slopes.
+    assert errors.max() <= budget + 5e-5 + 1e-5
+    if budget > 0:
+        assert errors.max() > budget / 2  # the budget is really spent: keys were dropped off the line
+    for keys in curves:  # kept keys sit on frames, first and last frame included
+        assert np.allclose(keys[:, 0] * take.fps, np.round(keys[:, 0] * take.fps), atol=1e-4)
+        assert keys[0, 0] == 0.0 and keys[-1, 0] == pytest.approx(take.times[-1])
+
+
+def test_a_smooth_speech_like_take_shrinks_to_a_fraction_of_its_keys(tmp_path):
+    take = speech_like_take()
+    reduced = unity_keys(write(take, tmp_path / "reduced.anim", format="unity"))
+    take.metadata["unity_key_tolerance"] = 0.0
+    exact = unity_keys(write(take, tmp_path / "exact.anim", format="unity"))
+    kept, lossless, every = sum(map(len, reduced)), sum(map(len, exact)), take.frames * 52
+    assert kept * 5 < every and kept * 2 < lossless, (every, lossless, kept)
+    for k, name in enumerate(ARKIT_NAMES):
+        if name.startswith("cheek") or not name.startswith(("jaw", "mouth", "brow", "eyeBlink")):
+            assert len(reduced[k]) == 2, name  # constant, or jitter under the tolerance: first and last key
+
+
+def test_unity_key_tolerance_comes_from_the_constructor_and_metadata_wins(tmp_path):
+    take = speech_like_take(seconds=4.0)
+    counts = {}
+    for label, writer in [("default", UnityAnimWriter()), ("coarse", UnityAnimWriter(key_tolerance=2.0))]:
+        stream = io.StringIO()
+        writer.write(take, stream)
+        counts[label] = stream.getvalue().count("tangentMode:")
+    take.metadata["unity_key_tolerance"] = 0.1
+    stream = io.StringIO()
+    UnityAnimWriter(key_tolerance=2.0).write(take, stream)
+    assert counts["coarse"] < counts["default"] == stream.getvalue().count("tangentMode:")
+    with pytest.raises(ValueError, match="key_tolerance"):
+        UnityAnimWriter(key_tolerance=-1.0)
+
+
+@pytest.mark.parametrize("bad", [-0.5, "loose", float("nan")])
+def test_a_bad_unity_key_tolerance_in_metadata_is_an_input_error(tmp_path, arkit, bad):
+    arkit.metadata["unity_key_tolerance"] = bad
+    with pytest.raises(InputError, match="unity_key_tolerance"):
+        write(arkit, tmp_path / "take.anim", format="unity")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_reading_a_non_clip_is_an_input_error(tmp_path):

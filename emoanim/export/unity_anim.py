@@ -83,8 +83,8 @@ VALUE_DECIMALS = 4  # on the 0-100 scale: 1e-6 of an ARKit weight, the precision
 DEFAULT_RENDERER_PATH = "Face"
 METADATA_PATH_KEY = "unity_renderer_path"
 METADATA_TOLERANCE_KEY = "unity_key_tolerance"
-# 0.1 on the 0-100 scale = 0.001 ARKit weight: under a tenth of a millimetre on a 5 cm-wide jawOpen, well below
-# what a viewer sees, yet enough to fold sensor-level noise and slow drifts into long linear segments.
+# 0.1 on the 0-100 scale = 0.001 ARKit weight, a thousandth of a shape's full deformation (micrometres on a face):
+# invisible, yet it folds slow drifts and jitter into long linear segments.
 DEFAULT_KEY_TOLERANCE = 0.1
 CLIP_NAME = "emoanim"
 # Characters that would end or restructure an unquoted YAML scalar; Unity writes paths and names unquoted.
@@ -250,18 +250,37 @@ def generic_binding(attribute: str, path: str) -> str:
 
 
 class UnityAnimWriter:
-    """``renderer_path``: the SkinnedMeshRenderer's path below the Animator (module docstring)."""
+    """``renderer_path``: the SkinnedMeshRenderer's path below the Animator; ``key_tolerance``: the largest
+    difference, on the 0-100 scale, between a written curve and any frame's value (module docstring)."""
 
     name = "unity"
     extension = ".anim"
     binary = False
     rigs = ("arkit",)
 
-    def __init__(self, renderer_path: str = DEFAULT_RENDERER_PATH) -> None:
+    def __init__(self, renderer_path: str = DEFAULT_RENDERER_PATH,
+                 key_tolerance: float = DEFAULT_KEY_TOLERANCE) -> None:
+        if not np.isfinite(key_tolerance) or key_tolerance < 0:
+            raise ValueError(f"key_tolerance must be a finite number >= 0, not {key_tolerance!r}")
         self.renderer_path = renderer_path
+        self.key_tolerance = float(key_tolerance)
 
     def path_for(self, curves: Curves) -> str:
         return str(curves.metadata.get(METADATA_PATH_KEY, self.renderer_path))
+
+    def tolerance_for(self, curves: Curves) -> float:
+        if METADATA_TOLERANCE_KEY not in curves.metadata:
+            return self.key_tolerance
+        given = curves.metadata[METADATA_TOLERANCE_KEY]
+        try:
+            tolerance = float(given)
+        except (TypeError, ValueError):
+            tolerance = float("nan")
+        if isinstance(given, bool) or not np.isfinite(tolerance) or tolerance < 0:
+            raise InputError(f"{METADATA_TOLERANCE_KEY} {given!r} is not a finite number >= 0",
+                             hint="give the largest curve error on Unity's 0-100 blendshape scale, e.g. 0.1; "
+                                  "0 keeps every key")
+        return tolerance
 
     def check(self, curves: Curves) -> None:
         missing = [name for name in ARKIT_NAMES if name not in curves.names]
@@ -273,6 +292,7 @@ class UnityAnimWriter:
         if any(ch in YAML_UNSAFE for ch in path) or path != path.strip():
             raise InputError(f"Unity renderer path {path!r} holds characters Unity's YAML cannot hold unquoted",
                              hint="use GameObject names made of letters, digits, spaces, '_', '-', '.' and '/'")
+        self.tolerance_for(curves)
         if curves.frames == 0:
             raise ValueError("cannot write a Unity clip with no frames")
 
@@ -280,12 +300,10 @@ class UnityAnimWriter:
         path = self.path_for(curves)
         times = curves.times
         values = np.round(np.asarray(curves.values, dtype=np.float64) * WEIGHT_SCALE, VALUE_DECIMALS)
-        curves_text = []
-        for name in ARKIT_NAMES:
-            column = values[:, curves.names.index(name)]
-            keep = essential_keys(column)
-            curves_text.append(float_curve(curve_keys(times[keep], column[keep]), BLEND_SHAPE_PREFIX + name, path))
-        body = "".join(curves_text)
+        values = values[:, [curves.names.index(name) for name in ARKIT_NAMES]]
+        kept = reduced_keys(values, self.tolerance_for(curves))
+        body = "".join(float_curve(curve_keys(times[keep], values[keep, c]), BLEND_SHAPE_PREFIX + name, path)
+                       for c, (name, keep) in enumerate(zip(ARKIT_NAMES, kept)))
         bindings = "".join(generic_binding(BLEND_SHAPE_PREFIX + name, path) for name in ARKIT_NAMES)
         stream.write(_HEADER.format(class_id=CLASS_ID_ANIMATION_CLIP, name=CLIP_NAME))
         stream.write("  m_FloatCurves:\n" + body)
