@@ -14,6 +14,7 @@ from emoanim.emotion import EmotionTrack
 from emoanim.errors import InputError
 from emoanim.motion import Performance
 from emoanim.motion.performance import DEFAULT_FPS
+from emoanim.motion.post import HEAD_MOTION_PRESETS
 from emoanim.motion.post import apply as post_process
 from emoanim.phonetics import DEFAULT_RECOGNIZER, PhoneTrack, align, check_recognizer
 from emoanim.phonetics.types import SILENCE, Phone
@@ -49,6 +50,9 @@ class Options:
             raise InputError(f"--fps must be between 0 and 1000, got {self.fps}", hint="use e.g. 24, 30 or 60")
         self.emotion_track()
         check_recognizer(self.recognizer)
+        if self.head_motion not in HEAD_MOTION_PRESETS:
+            raise InputError(f"unknown head-motion preset {self.head_motion!r}",
+                             hint=f"use one of: {', '.join(HEAD_MOTION_PRESETS)}")
         get_rig(self.rig)
         get_animator(self.animator)
 
