@@ -10,6 +10,7 @@ from emoanim.errors import InputError
 from emoanim.phonetics import ARPABET, DEFAULT_RECOGNIZER, RECOGNIZERS, SILENCE, Phone, PhoneTrack, align
 from emoanim.phonetics import g2p, sphinx
 from emoanim.phonetics.align import phone_label, spans_to_phones
+from emoanim.phonetics.bilabials import add_bilabials
 from emoanim.phonetics.sphinx import Span
 from emoanim.phonetics.transcript import normalize_transcript, spell_number, spell_ordinal, spell_year
 
@@ -79,7 +80,7 @@ def test_default_recognition_decodes_words_and_aligns_their_dictionary_phones(sa
 
 def test_every_recognizer_is_selectable_and_unknown_ones_are_input_errors(say):
     audio = read(say("bob made pop music"))
-    assert set(RECOGNIZERS) == {"words", "words-accurate", "phones"}
+    assert set(RECOGNIZERS) == {"words", "words-accurate", "words+phones", "phones"}
     for name in RECOGNIZERS:
         track = align(audio, recognizer=name)
         assert track.method == f"recognized-{name}"
@@ -88,6 +89,34 @@ def test_every_recognizer_is_selectable_and_unknown_ones_are_input_errors(say):
         align(audio, recognizer="wav2vec")
     # A transcript wins over any recogniser.
     assert align(audio, "bob made pop music", recognizer="phones").method == "forced"
+
+
+def test_phone_bilabials_are_laid_over_word_phones_only_when_credible():
+    words = [Span("SIL", 0, 10), Span("N", 10, 20, "nine"), Span("AY", 20, 40, "nine"), Span("M", 40, 48, "my"),
+             Span("SIL", 48, 80)]
+    heard = [Span("M", 12, 20), Span("B", 22, 25), Span("P", 26, 46), Span("B", 41, 47), Span("P", 50, 58),
+             Span("AY", 20, 40)]
+    merged = add_bilabials(words, heard)
+    # Only the 8-frame M over the N is credible: B too short, P too long, B overlaps the existing M, P in a pause.
+    assert merged == [Span("SIL", 0, 10), Span("N", 10, 12, "nine"), Span("M", 12, 20, "nine"),
+                      Span("AY", 20, 40, "nine"), Span("M", 40, 48, "my"), Span("SIL", 48, 80)]
+    # A bilabial inside a longer phone splits it in two.
+    split = add_bilabials([Span("AA", 0, 30, "ah")], [Span("B", 10, 18)])
+    assert [(s.label, s.start, s.end) for s in split] == [("AA", 0, 10), ("B", 10, 18), ("AA", 18, 30)]
+    assert add_bilabials(words, []) == words
+
+
+def test_words_plus_phones_keeps_every_word_mode_bilabial_and_covers_the_audio(say):
+    audio = read(say("please pass the butter maybe tomorrow morning"))
+    words = align(audio, recognizer="words")
+    both = align(audio, recognizer="words+phones")
+    assert both.method == "recognized-words+phones"
+    assert_covers(both, audio.duration)
+    bilabials = [p for p in both.phones if p.label in ("P", "B", "M")]
+    for phone in (p for p in words.phones if p.label in ("P", "B", "M")):
+        assert any(b.label == phone.label and b.start <= phone.start + 1e-9 and b.end >= phone.end - 1e-9
+                   for b in bilabials), phone
+    assert len(bilabials) >= sum(p.label in ("P", "B", "M") for p in words.phones)
 
 
 def test_word_mode_falls_back_to_phone_recognition_when_no_words_are_heard(say, monkeypatch):

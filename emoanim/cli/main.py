@@ -72,8 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--flame-obj", action="store_true", help="with --rig flame: also an OBJ per frame")
     render.add_argument("--transcript", help="the words spoken, as text or a .txt file (single input only)")
     render.add_argument("--recognizer", default=None,
-                        help="without a transcript: words (default; accurate, ~12x real time), words-accurate, "
-                             "or phones (fastest, least accurate)")
+                        help="without a transcript: words (default; ~12x real time), words+phones (most bilabials "
+                             "closed, ~9x), words-accurate (slower), or phones (fastest, least accurate)")
     render.add_argument("--fps", type=float, default=DEFAULT_FPS, help=f"frames per second (default: {DEFAULT_FPS:g})")
     render.add_argument("--animator", default="phonetic", help="animation backend (default: phonetic)")
     render.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: out/)")
