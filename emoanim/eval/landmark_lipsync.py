@@ -31,7 +31,7 @@ import numpy as np
 
 from emoanim.audio.features import frame_rms_db
 from emoanim.audio.types import Audio
-from emoanim.eval.lipsync import BILABIALS, OPEN_VOWELS, _labelled, frames_of
+from emoanim.eval.lipsync import BILABIALS, OPEN_VOWELS, phones_labelled, frames_of
 from emoanim.eval.signals import best_lag
 from emoanim.motion.performance import Performance
 from emoanim.phonetics.types import Phone, PhoneTrack
@@ -138,7 +138,7 @@ def score_landmark_lipsync(mouth: MouthTrack, phones: PhoneTrack | list[Phone],
     fps, frames = mouth.fps, mouth.frames
 
     def scored(labels) -> list[np.ndarray]:
-        return [frames_of(p, fps, frames) for p in _labelled(phones, labels) if p.end > p.start]
+        return [frames_of(p, fps, frames) for p in phones_labelled(phones, labels) if p.end > p.start]
 
     bilabials = scored(BILABIALS)
     labiodentals = scored(LABIODENTALS)

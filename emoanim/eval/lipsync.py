@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from emoanim.motion.channels import ARKIT_INDEX, ARKIT_NAMES
-from emoanim.phonetics.types import ARPABET, SILENCE, Phone, PhoneTrack
+from emoanim.phonetics.types import ARPABET, SILENCE, Phone, PhoneTrack, phone_frames
 
 CLOSED_APERTURE = 0.05  # lip aperture at or below this = lips closed (see module docstring)
 OPEN_JAW = 0.25  # peak jawOpen at or above this = open vowel opened
@@ -67,10 +67,8 @@ def lip_aperture(expression: np.ndarray) -> np.ndarray:
 
 def frames_of(phone: Phone, fps: float, frames: int) -> np.ndarray:
     """Frame indices scored for ``phone``: times in ``[start, end]`` plus the frame nearest its centre."""
-    centre = int(np.clip(round(0.5 * (phone.start + phone.end) * fps), 0, frames - 1))
-    first = int(np.clip(np.ceil(phone.start * fps - 1e-6), 0, frames - 1))
-    last = int(np.clip(np.floor(phone.end * fps + 1e-6), 0, frames - 1))
-    return np.arange(min(first, centre), max(last, centre) + 1)
+    first, last = phone_frames(np.array([phone.start]), np.array([phone.end]), fps, frames)
+    return np.arange(first[0], last[0] + 1)
 
 
 def bilabial_closure_rate(
@@ -78,7 +76,7 @@ def bilabial_closure_rate(
 ) -> tuple[float, int]:
     """Share of /p b m/ phones with at least one frame whose lip aperture is <= ``threshold``; and their count."""
     aperture = lip_aperture(expression)
-    hits = [aperture[frames_of(p, fps, len(aperture))].min() <= threshold for p in _labelled(phones, BILABIALS)]
+    hits = [aperture[frames_of(p, fps, len(aperture))].min() <= threshold for p in phones_labelled(phones, BILABIALS)]
     return _rate(hits)
 
 
@@ -87,7 +85,7 @@ def open_vowel_rate(
 ) -> tuple[float, int]:
     """Share of open-vowel phones (AA AE AH AO AW AY) whose peak ``jawOpen`` is >= ``threshold``; and their count."""
     jaw = _check(expression)[:, ARKIT_INDEX["jawOpen"]]
-    hits = [jaw[frames_of(p, fps, len(jaw))].max() >= threshold for p in _labelled(phones, OPEN_VOWELS)]
+    hits = [jaw[frames_of(p, fps, len(jaw))].max() >= threshold for p in phones_labelled(phones, OPEN_VOWELS)]
     return _rate(hits)
 
 
@@ -102,7 +100,7 @@ def false_closure_rate(
     shares a closed frame with it through coarticulation; a phone closed from start to end is a closure of its own.
     """
     aperture = lip_aperture(expression)
-    others = [p for p in _labelled(phones, set(ARPABET) - BILABIALS) if p.end > p.start]
+    others = [p for p in phones_labelled(phones, set(ARPABET) - BILABIALS) if p.end > p.start]
     hits = [aperture[frames_of(p, fps, len(aperture))].max() <= threshold for p in others]
     return _rate(hits)
 
@@ -121,7 +119,7 @@ def closure_in_pauses(
     """
     aperture = lip_aperture(expression)
     hits = []
-    for pause in _labelled(phones, {SILENCE}):
+    for pause in phones_labelled(phones, {SILENCE}):
         if pause.end - pause.start < min_pause:
             continue
         inner = Phone(SILENCE, pause.start + margin, pause.end - margin)
@@ -144,7 +142,7 @@ def _check(expression: np.ndarray) -> np.ndarray:
     return x
 
 
-def _labelled(phones: PhoneTrack | Sequence[Phone], labels: Iterable[str]) -> list[Phone]:
+def phones_labelled(phones: PhoneTrack | Sequence[Phone], labels: Iterable[str]) -> list[Phone]:
     """Phones whose label (stress digits dropped, any case) is in ``labels``."""
     wanted = set(labels)
     items = phones.phones if isinstance(phones, PhoneTrack) else phones

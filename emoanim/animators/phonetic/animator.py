@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from emoanim.animators.phonetic.coarticulation import blend, build_segments, clean_phones, phone_frames
+from emoanim.animators.phonetic.coarticulation import blend, build_segments, clean_phones
 from emoanim.animators.phonetic.style import apply_style
 from emoanim.animators.phonetic.visemes import BILABIALS, PARAM_INDEX, params_to_arkit
 from emoanim.audio.features import SILENCE_FLOOR_DB, frame_rms_db
@@ -22,7 +22,7 @@ from emoanim.emotion import EmotionTrack, expression_offsets
 from emoanim.errors import InputError
 from emoanim.motion.channels import ARKIT_INDEX
 from emoanim.motion.performance import Performance, frame_count
-from emoanim.phonetics.types import Phone, PhoneTrack
+from emoanim.phonetics.types import Phone, PhoneTrack, phone_frames
 
 LOUDNESS_REFERENCE_PERCENTILE = 95  # of speech-frame levels: "loud" for this speaker and recording
 LOUDNESS_RANGE_DB = 20.0  # dB below the reference that maps to the quiet end of the jaw range; stressed vs

@@ -198,15 +198,3 @@ def blend(segments: Segments, times: np.ndarray) -> np.ndarray:
     # The segment a frame falls in always has full dominance (τ = 0 or small), so the sum is > 0.
     return weighted / np.maximum(per_param.sum(axis=1), 1e-12)
 
-
-def phone_frames(start: np.ndarray, end: np.ndarray, fps: float, frames: int) -> tuple[np.ndarray, np.ndarray]:
-    """First and last frame of each phone ``(N,)`` so that no phone is missed between frames.
-
-    A phone owns the frames whose times lie in ``[start, end]``, and always the frame nearest its centre (a 20 ms
-    phone at 24 fps may hold no frame time). These are the frames `emoanim.eval.lipsync` scores.
-    """
-    centre = np.clip(np.round(0.5 * (start + end) * fps), 0, frames - 1).astype(np.int64)
-    first = np.clip(np.ceil(start * fps - 1e-6), 0, frames - 1).astype(np.int64)
-    last = np.clip(np.floor(end * fps + 1e-6), 0, frames - 1).astype(np.int64)
-    return np.minimum(first, centre), np.maximum(last, centre)
-
