@@ -15,16 +15,19 @@ from emoanim.errors import InputError
 
 ANIMATORS: dict[str, str] = {
     "phonetic": "emoanim.animators.phonetic:PhoneticAnimator",
+    "emote": "emoanim.animators.learned:EmoteAnimator",
+    "emoface": "emoanim.animators.learned:EmoFaceAnimator",
 }
 
 
-def get_animator(name: str) -> Animator:
-    """A new animator by registry name (case-insensitive); InputError listing the valid names otherwise."""
+def get_animator(name: str, **options) -> Animator:
+    """A new animator by registry name (case-insensitive); InputError listing the valid names otherwise.
+    ``options`` go to the animator's constructor (learned ones: ``checkpoint=PATH``, ``speech_encoder=DIR``)."""
     key = name.strip().lower() if isinstance(name, str) else name
     if key not in ANIMATORS:
         raise InputError(f"unknown animator {name!r}", hint=f"use one of: {', '.join(sorted(ANIMATORS))}")
     module_name, _, class_name = ANIMATORS[key].partition(":")
-    return getattr(import_module(module_name), class_name)()
+    return getattr(import_module(module_name), class_name)(**options)
 
 
 __all__ = ["ANIMATORS", "Animator", "get_animator"]

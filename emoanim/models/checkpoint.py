@@ -127,6 +127,13 @@ def load_checkpoint(path: str | Path, kind: str | tuple[str, ...] | None = None)
                       payload.get("optimizer"), path)
 
 
+def release_checkpoint(source: str | Path, dest: str | Path) -> Path:
+    """A training checkpoint without its optimizer state (which doubles or triples the file and is only needed to
+    resume): what ships in ``checkpoints/``. The model card and config travel unchanged."""
+    loaded = load_checkpoint(source)
+    return save_checkpoint(dest, loaded.model, loaded.config, loaded.card, loaded.step, None)
+
+
 def write_model_card(path: str | Path, card: ModelCard, config: Mapping[str, Any]) -> Path:
     """``MODEL_CARD.md``: data and licences, metrics, the reproducing command and the full config (YAML)."""
     from omegaconf import OmegaConf

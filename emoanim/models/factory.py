@@ -8,6 +8,8 @@
       dim: 128, layers: 2, heads: 4, dropout: 0.1, styles: 0
       speech: {kind: logmel, dim: 128, layers: 2, heads: 4}        # or {kind: wav2vec2, path: DIR, trainable: false}
       flint: {channels: 52, dim: 128, latent: 64, layers: 2, heads: 4}   # emote: its (frozen) prior's shape
+
+The critics (``kind: lipreader`` / ``expression``, see `critics`) take ``classes``, ``dim`` and ``dropout``.
 """
 from __future__ import annotations
 
@@ -16,12 +18,13 @@ from typing import Any, Mapping
 from torch import nn
 
 from emoanim.errors import InputError
+from emoanim.models.critics import ExpressionClassifier, LipReader
 from emoanim.models.emoface import EmoFaceModel
 from emoanim.models.emote import EmoteModel
 from emoanim.models.flint import FlintVAE
 from emoanim.models.speech_encoders import build_speech_encoder
 
-MODEL_KINDS = ("flint", "emote", "emoface")
+MODEL_KINDS = ("flint", "emote", "emoface", "lipreader", "expression")
 
 
 def build_flint(config: Mapping[str, Any]) -> FlintVAE:
@@ -34,6 +37,11 @@ def build_model(config: Mapping[str, Any]) -> nn.Module:
     kind = config.get("kind")
     if kind == "flint":
         return build_flint(config)
+    if kind == "lipreader":
+        return LipReader(int(config.get("classes", 15)), int(config.get("dim", 96)), float(config.get("dropout", 0.1)))
+    if kind == "expression":
+        return ExpressionClassifier(int(config.get("classes", 8)), int(config.get("dim", 96)),
+                                    float(config.get("dropout", 0.1)))
     if kind not in MODEL_KINDS:
         raise InputError(f"unknown model kind {kind!r}", hint=f"set model.kind to one of: {', '.join(MODEL_KINDS)}")
     common = dict(dim=int(config.get("dim", 128)), layers=int(config.get("layers", 2)),

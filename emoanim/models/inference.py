@@ -44,6 +44,7 @@ def run_chunked(model: nn.Module, samples: np.ndarray, weights: np.ndarray, fps:
     span = int(round(length * per_frame))
     out = accumulated = None
     ramp = _ramp(length, overlap)
+    device = next(model.parameters()).device
     model.eval()
     with torch.no_grad():
         for first in range(0, len(starts), batch):
@@ -53,8 +54,9 @@ def run_chunked(model: nn.Module, samples: np.ndarray, weights: np.ndarray, fps:
                 piece = samples[int(round(start * per_frame)):int(round(start * per_frame)) + span]
                 audio[row, : len(piece)] = piece
             cond = np.stack([weights[s:s + length] for s in group]).astype(np.float32)
-            style_ids = torch.full((len(group),), style, dtype=torch.long) if style is not None else None
-            pred = model(torch.from_numpy(audio), torch.from_numpy(cond), style_ids).numpy()
+            style_ids = torch.full((len(group),), style, dtype=torch.long, device=device) if style is not None \
+                else None
+            pred = model(torch.from_numpy(audio).to(device), torch.from_numpy(cond).to(device), style_ids).cpu().numpy()
             if out is None:
                 out = np.zeros((frames, pred.shape[-1]), np.float64)
                 accumulated = np.zeros((frames, 1), np.float64)

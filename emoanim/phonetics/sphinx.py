@@ -13,7 +13,10 @@ import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import pocketsphinx
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pocketsphinx
 
 FRAME_RATE = 100  # frames per second: pocketsphinx's default -frate, which its en-us acoustic model was trained at
 SAMPLE_RATE = 16_000  # Hz, int16 mono: what the en-us acoustic model expects
@@ -36,8 +39,16 @@ class SphinxModel:
     word_lm: Path
 
 
+def _pocketsphinx():
+    """The pocketsphinx module, imported on first use: code that only needs phone types (training on a machine
+    without pocketsphinx, the metrics) must not pay for, or depend on, the recogniser."""
+    import pocketsphinx
+
+    return pocketsphinx
+
+
 def english_model() -> SphinxModel:
-    root = Path(pocketsphinx.get_model_path()) / "en-us"
+    root = Path(_pocketsphinx().get_model_path()) / "en-us"
     return SphinxModel(root / "en-us", root / "cmudict-en-us.dict", root / "en-us-phone.lm.bin", root / "en-us.lm.bin")
 
 
@@ -151,7 +162,7 @@ def _aligner(language: str) -> _Locked:
     # bestpath=False: the lattice rescoring pass can hand the phone-level pass a word segmentation it cannot
     # follow ("phone has impossible duration ... consider disabling bestpath search"); measured here on espeak-ng
     # speech, where the phone pass then failed.
-    return _Locked(pocketsphinx.Decoder(hmm=str(model.acoustic), dict=str(model.dictionary), lm=None,
+    return _Locked(_pocketsphinx().Decoder(hmm=str(model.acoustic), dict=str(model.dictionary), lm=None,
                                         bestpath=False, loglevel=_LOG_LEVEL))
 
 
@@ -164,7 +175,7 @@ def _recognizer(language: str, settings: RecognitionSettings) -> _Locked:
     options.update(dict(settings.extra))
     if use_phone_lm:
         options["allphone"] = str(model.phone_lm)
-    decoder = pocketsphinx.Decoder(hmm=str(model.acoustic), dict=str(model.dictionary), lm=None,
+    decoder = _pocketsphinx().Decoder(hmm=str(model.acoustic), dict=str(model.dictionary), lm=None,
                                    loglevel=_LOG_LEVEL, **options)
     if not use_phone_lm:
         decoder.add_allphone_file("allphone", None)  # no phone LM: a flat loop over all phones
@@ -178,7 +189,7 @@ def _word_recognizer(language: str, settings: WordSettings) -> _Locked:
     options = asdict(settings)
     options.pop("extra")
     options.update(dict(settings.extra))
-    return _Locked(pocketsphinx.Decoder(hmm=str(model.acoustic), dict=str(model.dictionary), lm=str(model.word_lm),
+    return _Locked(_pocketsphinx().Decoder(hmm=str(model.acoustic), dict=str(model.dictionary), lm=str(model.word_lm),
                                         loglevel=_LOG_LEVEL, **options))
 
 

@@ -8,7 +8,8 @@ Config (``data`` section)::
       target: arkit              # or metahuman-board (174 controls)
       emotions: [neutral, happy, sad, surprised, fear, disgusted, angry, contempt]
       intensities: [0.5, 1.0]
-      synthetic: {count: 40, voices: [en-us, en-gb], rates: [140, 175], pitches: [35, 65], val_every: 10}
+      synthetic: {count: 40, voices: [en-us, en-gb], rates: [140, 175], pitches: [35, 65], val_every: 10,
+                  asterisk_texts: false}   # true: also speak the Asterisk tune-half transcripts
       asterisk: {count: 0, val_count: 0}       # prompts from the tune / held-out test halves
       facegood: {root: null, holdout: null}    # e.g. ../shared/data/facegood; holdout: one take for validation
       flame: {root: null, audio_root: null}    # with target: flame; see emoanim.train.flame_source
@@ -20,7 +21,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -28,7 +29,7 @@ import torch
 from emoanim.emotion.classes import EMOTIONS
 from emoanim.errors import InputError
 from emoanim.phonetics.types import Phone
-from emoanim.train import sources
+from emoanim.train import labels, sources
 from emoanim.train.augment import Augmentation
 from emoanim.train.sources import Utterance
 
@@ -47,6 +48,35 @@ class Batch:
     samples: torch.Tensor  # (B, S) 16 kHz audio covering the window
     weights: torch.Tensor  # (B, W, 8)
     targets: torch.Tensor  # (B, W, C)
+    visemes: torch.Tensor  # (B, W) int64 frame viseme labels, labels.UNKNOWN where the utterance has no phones
+    emotion: torch.Tensor  # (B, 8) each window's emotion distribution (labels.emotion_target)
+
+    def to(self, device: torch.device) -> "Batch":
+        return Batch(*(t.to(device, non_blocking=True) for t in (self.samples, self.weights, self.targets,
+                                                                  self.visemes, self.emotion)))
+
+
+class StepBatches(torch.utils.data.Dataset):
+    """Training batch ``step`` = `sample_batch` drawn with ``numpy.random.default_rng([seed, step])``: the same
+    batches in the same order whether drawn here or by worker processes, and after a resume."""
+
+    def __init__(self, utterances: Sequence[Utterance], size: int, window: int, seed: int,
+                 augment: Augmentation | None) -> None:
+        self.utterances, self.size, self.window, self.seed, self.augment = utterances, size, window, seed, augment
+
+    def __len__(self) -> int:
+        return 1 << 62
+
+    def __getitem__(self, step: int) -> Batch:
+        return sample_batch(self.utterances, self.size, self.window, np.random.default_rng([self.seed, step]),
+                            self.augment)
+
+    def loader(self, first: int, last: int, workers: int) -> Iterable[Batch]:
+        """Batches ``first .. last - 1`` in order; ``workers`` > 0 draws them ahead in that many processes."""
+        if workers <= 0:
+            return (self[step] for step in range(first, last))
+        return torch.utils.data.DataLoader(self, batch_size=None, sampler=range(first, last), num_workers=workers,
+                                           prefetch_factor=4, pin_memory=torch.cuda.is_available())
 
 
 def build_corpus(data: Mapping[str, Any], fps: float, progress: Callable[[str], None] | None = None) -> Corpus:
@@ -66,9 +96,20 @@ def build_corpus(data: Mapping[str, Any], fps: float, progress: Callable[[str], 
     if int(synthetic.get("count", 0)) > 0:
         recipe = dict(synthetic, specs=specs, fps=fps, target=target)
         val_every = int(synthetic.get("val_every", 0))
-        items = _cached(cache, "synthetic", recipe, lambda: sources.synthetic_utterances(
-            int(synthetic["count"]), list(synthetic.get("voices", ["en-us"])),
-            list(synthetic.get("rates", [175])), list(synthetic.get("pitches", [50])), specs, fps, target), note)
+        def build_synthetic() -> Iterator[Utterance]:
+            sentences = list(sources.SENTENCES)
+            if synthetic.get("asterisk_texts"):
+                # the words of the Asterisk prompts' tune half, spoken by espeak-ng: far more varied text than our
+                # own sentences; the test half's words stay unseen, as its recordings do
+                from emoanim.train.asterisk import prompts
+
+                sentences += [text for _, text in prompts()[0::2]]
+            return sources.synthetic_utterances(
+                int(synthetic["count"]), list(synthetic.get("voices", ["en-us"])),
+                list(synthetic.get("rates", [175])), list(synthetic.get("pitches", [50])), specs, fps, target,
+                sentences)
+
+        items = _cached(cache, "synthetic", recipe, build_synthetic, note)
         for u in items:
             index = int(u.name.rsplit("-", 1)[1])
             (val if val_every and index % val_every == val_every - 1 else train).append(u)
@@ -79,26 +120,29 @@ def build_corpus(data: Mapping[str, Any], fps: float, progress: Callable[[str], 
     if int(asterisk.get("count", 0)) > 0 or int(asterisk.get("val_count", 0)) > 0:
         from emoanim.train.asterisk import LICENCE, prompts
 
-        everything = prompts()
-        for split, chosen, bucket in (("tune", everything[0::2][: int(asterisk.get("count", 0))], train),
-                                      ("test", everything[1::2][: int(asterisk.get("val_count", 0))], val)):
-            if chosen:
-                recipe = {"prompts": chosen, "specs": specs, "fps": fps, "target": target}
-                bucket += _cached(cache, f"asterisk-{split}", recipe,
-                                  lambda c=chosen: sources.asterisk_utterances(c, specs, fps, target), note)
+        # Recipes name the split and count, not the prompt list itself, so a cache moved to a machine without the
+        # prompts installed (emoanim.train.portable) is still found; only building reads the prompts.
+        for split, count, bucket in (("tune", int(asterisk.get("count", 0)), train),
+                                     ("test", int(asterisk.get("val_count", 0)), val)):
+            if count:
+                recipe = {"split": split, "count": count, "specs": specs, "fps": fps, "target": target}
+                offset = 0 if split == "tune" else 1
+                bucket += _cached(cache, f"asterisk-{split}", recipe, lambda o=offset, n=count: (
+                    sources.asterisk_utterances(prompts()[o::2][:n], specs, fps, target)), note)
         licences.append({"source": "Asterisk core sounds (en)", "licence": LICENCE,
                          "notes": "forced-aligned; targets from the phonetic animator"})
 
     facegood = data.get("facegood") or {}
     if facegood.get("root"):
         root = Path(facegood["root"])
-        takes = sources.facegood_takes(root)
+        recipe = {"source": "facegood", "fps": fps, "target": target}  # the takes are read from root when building
+        items = _cached(cache, "facegood", recipe, lambda: sources.facegood_utterances(
+            root, sources.facegood_takes(root), fps, target), note)
+        takes = sorted(u.name.removeprefix("facegood-") for u in items)
         holdout = facegood.get("holdout") or takes[-1]
         if holdout not in takes:
             raise InputError(f"no FACEGOOD take {holdout!r}", path=root, hint=f"use one of: {', '.join(takes)}")
-        recipe = {"takes": takes, "fps": fps, "target": target}
-        for u in _cached(cache, "facegood", recipe, lambda: sources.facegood_utterances(root, takes, fps, target),
-                         note):
+        for u in items:
             (val if u.name == f"facegood-{holdout}" else train).append(u)
         licences.append({"source": "FACEGOOD-Audio2Face takes", "licence": sources.FACEGOOD_LICENCE,
                          "notes": f"real animation; take {holdout} held out"})
@@ -113,6 +157,8 @@ def build_corpus(data: Mapping[str, Any], fps: float, progress: Callable[[str], 
     if not train:
         raise InputError("the data config selects no training utterances",
                          hint="set data.synthetic.count, data.asterisk.count or data.facegood.root")
+    for u in train + val:
+        u.visemes = labels.viseme_frames(u.phones, u.fps, u.frames)
     return Corpus(train, val, licences)
 
 
@@ -120,13 +166,13 @@ def sample_batch(utterances: Sequence[Utterance], size: int, window: int, rng: n
                  augment: Augmentation | None = None) -> Batch:
     """``size`` random windows of ``window`` frames: utterances drawn in proportion to their length, a random
     labelled variant of each, a random start. Short utterances are padded (audio with silence, weights and targets
-    with their last frame)."""
+    with their last frame, viseme labels with UNKNOWN)."""
     lengths = np.array([u.frames for u in utterances], np.float64)
     picks = rng.choice(len(utterances), size=size, p=lengths / lengths.sum())
     fps = utterances[0].fps
     span = int(round(window * SAMPLE_RATE / fps))
     audio = np.zeros((size, span), np.float32)
-    weights, targets = [], []
+    weights, targets, visemes = [], [], []
     for row, pick in enumerate(picks):
         u = utterances[pick]
         variant = int(rng.integers(len(u.emotions)))
@@ -136,7 +182,13 @@ def sample_batch(utterances: Sequence[Utterance], size: int, window: int, rng: n
         audio[row, : len(piece)] = augment(piece, rng) if augment is not None else piece
         weights.append(_pad(u.weights[variant, start:start + window], window))
         targets.append(_pad(u.targets[variant, start:start + window], window))
-    return Batch(torch.from_numpy(audio), torch.from_numpy(np.stack(weights)), torch.from_numpy(np.stack(targets)))
+        known = u.visemes if u.visemes is not None else labels.viseme_frames(u.phones, fps, u.frames)
+        piece_labels = known[start:start + window]
+        visemes.append(np.pad(piece_labels, (0, window - len(piece_labels)), constant_values=labels.UNKNOWN))
+    weights_array = np.stack(weights)
+    return Batch(torch.from_numpy(audio), torch.from_numpy(weights_array), torch.from_numpy(np.stack(targets)),
+                 torch.from_numpy(np.stack(visemes)), torch.from_numpy(np.stack([labels.emotion_target(w)
+                                                                                 for w in weights_array])))
 
 
 def _pad(values: np.ndarray, window: int) -> np.ndarray:

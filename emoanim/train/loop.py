@@ -11,11 +11,20 @@ Config (``train`` section)::
 
     train: {seed: 0, steps: 2000, batch: 16, lr: 3.0e-4, weight_decay: 0.01, warmup: 100, clip: 1.0,
             log_every: 20, val_every: 500, save_every: 500, val_items: 16, out: runs/emoface, resume: true,
-            losses: {reconstruction: 1.0, velocity: 0.5, kl: 1.0e-3, swap_content: 0.0, swap_emotion: 0.0}}
+            device: auto, workers: 0, max_seconds: null, schedule: constant,
+            critics: {lipreader: runs/lipreader/last.pt, expression: runs/expression/last.pt},
+            losses: {reconstruction: 1.0, velocity: 0.5, kl: 1.0e-3, swap_content: 0.0, swap_emotion: 0.0,
+                     closure: 0.0, lip_reading: 0.0, emotion_consistency: 0.0}}
+
+``device``: auto (a CUDA GPU when there is one), cpu or cuda. ``workers``: processes drawing batches ahead (0: in
+the training process). ``schedule``: constant or cosine (`learning_rate`). ``max_seconds``: stop early, with a checkpoint, after this much training time (the card
+records the step reached). The critics (frozen, `emoanim.models.critics`) are loaded only when their loss weight
+is not zero.
 """
 from __future__ import annotations
 
 import json
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +33,7 @@ from typing import Any, Mapping
 import numpy as np
 import torch
 from torch import nn
+from torch.nn import functional as F
 from tqdm import tqdm
 
 from emoanim.errors import InputError
@@ -32,11 +42,23 @@ from emoanim.models import ModelCard, build_model, load_checkpoint, save_checkpo
 from emoanim.models.flint import DOWNSAMPLE, kl_divergence
 from emoanim.models.inference import run_chunked
 from emoanim.models.layers import parameter_count
-from emoanim.train import losses
+from emoanim.train import labels, losses
 from emoanim.train.augment import Augmentation
-from emoanim.train.dataset import Batch, Corpus, build_corpus, sample_batch
+from emoanim.train.dataset import Batch, Corpus, StepBatches, build_corpus, sample_batch
 
-DEFAULT_LOSSES = {"reconstruction": 1.0, "velocity": 0.5, "kl": 1e-3, "swap_content": 0.0, "swap_emotion": 0.0}
+DEFAULT_LOSSES = {"reconstruction": 1.0, "velocity": 0.5, "kl": 1e-3, "swap_content": 0.0, "swap_emotion": 0.0,
+                  "closure": 0.0, "lip_reading": 0.0, "emotion_consistency": 0.0}
+CRITIC_KINDS = ("lipreader", "expression")
+CRITIC_NOISE = 0.02  # std of noise added to the critics' training motion, so they also read smoother, noisier
+# predictions rather than only the teacher's exact shapes
+
+
+@dataclass
+class Critics:
+    """Frozen judges of motion for the animation models' perceptual losses (None: that loss is off)."""
+
+    lipreader: nn.Module | None = None
+    expression: nn.Module | None = None
 
 
 @dataclass
@@ -64,6 +86,7 @@ def train(config: Mapping[str, Any], progress: bool = True, command: str = "") -
     last = out / "last.pt"
     say = tqdm.write if progress else (lambda _: None)
 
+    device = _device(str(train_cfg.get("device", "auto")))
     corpus = build_corpus(cfg["data"], fps, say)
     channels = corpus.train[0].targets.shape[-1]
     flint_prior = None
@@ -73,7 +96,7 @@ def train(config: Mapping[str, Any], progress: bool = True, command: str = "") -
         flint_prior = load_checkpoint(model_cfg["flint_checkpoint"], "flint")
         model_cfg["flint"] = {k: v for k, v in flint_prior.config["model"].items() if k not in ("kind",)}
     expected = model_cfg.get("flint", {}).get("channels", 52) if kind == "emote" else (
-        model_cfg.get("channels", 52) if kind == "flint" else model_cfg.get("outputs", 52))
+        model_cfg.get("channels", 52) if kind in ("flint",) + CRITIC_KINDS else model_cfg.get("outputs", 52))
     if int(expected) != channels:
         raise InputError(f"the model outputs {expected} channels but data.target gives {channels}",
                          hint="match model.outputs (or flint channels) to data.target")
@@ -82,6 +105,8 @@ def train(config: Mapping[str, Any], progress: bool = True, command: str = "") -
     model = build_model(model_cfg)
     if flint_prior is not None:
         model.flint.load_state_dict(flint_prior.model.state_dict())
+    model.to(device)
+    critics = load_critics(train_cfg.get("critics") or {}, weights, device)
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=float(train_cfg.get("lr", 3e-4)),
                                   weight_decay=float(train_cfg.get("weight_decay", 0.01)))
@@ -92,6 +117,7 @@ def train(config: Mapping[str, Any], progress: bool = True, command: str = "") -
             raise InputError("the checkpoint here was trained with another model config", path=last,
                              hint="set train.out to a new folder, or train.resume=false to start over")
         model.load_state_dict(previous.model.state_dict())
+        model.to(device)
         if previous.optimizer:
             optimizer.load_state_dict(previous.optimizer)
         step = previous.step
@@ -104,22 +130,26 @@ def train(config: Mapping[str, Any], progress: bool = True, command: str = "") -
     save_every = int(train_cfg.get("save_every", 0))
     result = TrainResult(last, step)
     card = ModelCard(name=out.name, kind=kind, data=corpus.licences, command=command,
-                     parameters=parameter_count(model))
+                     parameters=parameter_count(model), notes=[])
     out.mkdir(parents=True, exist_ok=True)
     log = (out / "log.jsonl").open("a", encoding="utf-8")
+    max_seconds = train_cfg.get("max_seconds")
+    schedule = str(train_cfg.get("schedule", "constant"))
     started = time.perf_counter()
     first_step = step
     bar = tqdm(total=steps, initial=step, disable=not progress, desc=f"train {kind}", unit="step")
+    batches = iter(StepBatches(corpus.train, int(train_cfg.get("batch", 16)), window, seed,
+                               augment if kind not in ("flint",) + CRITIC_KINDS else None)
+                   .loader(step, steps, int(train_cfg.get("workers", 0))))
     model.train()
     try:
         while step < steps:
-            rng = np.random.default_rng([seed, step])
             torch.manual_seed(seed * 1_000_003 + step)
-            batch = sample_batch(corpus.train, int(train_cfg.get("batch", 16)), window, rng,
-                                 augment if kind != "flint" else None)
+            batch = next(batches).to(device)
             for group in optimizer.param_groups:
-                group["lr"] = base_lr * min(1.0, (step + 1) / warmup) if warmup else base_lr
-            terms = step_losses(model, kind, batch, weights)
+                group["lr"] = learning_rate(base_lr, step, steps, warmup, schedule,
+                                            (time.perf_counter() - started) / float(max_seconds) if max_seconds else 0.0)
+            terms = step_losses(model, kind, batch, weights, critics)
             total = sum(weights[name] * value for name, value in terms.items())
             optimizer.zero_grad(set_to_none=True)
             total.backward()
@@ -127,13 +157,18 @@ def train(config: Mapping[str, Any], progress: bool = True, command: str = "") -
             optimizer.step()
             step += 1
             bar.update(1)
+            out_of_time = max_seconds is not None and time.perf_counter() - started >= float(max_seconds)
+            if out_of_time:
+                say(f"stopping at step {step}: train.max_seconds={max_seconds} reached")
+                steps = step  # the last-step validation and save below run now
             if step % log_every == 0 or step == steps:
                 entry = {"step": step, "loss": total.item(), **{k: v.item() for k, v in terms.items()}}
                 result.losses.append(entry["loss"])
                 log.write(json.dumps(entry) + "\n")
                 bar.set_postfix(loss=f"{entry['loss']:.4g}")
             if (val_every and step % val_every == 0) or step == steps:
-                result.metrics = validate(model, kind, corpus, fps, window, int(train_cfg.get("val_items", 16)))
+                result.metrics = validate(model, kind, corpus, fps, window, int(train_cfg.get("val_items", 16)),
+                                          seed)
                 log.write(json.dumps({"step": step, "validation": result.metrics}) + "\n")
                 say(f"step {step}: " + ", ".join(f"{k} {v:.4g}" for k, v in result.metrics.items()))
                 model.train()
@@ -147,14 +182,24 @@ def train(config: Mapping[str, Any], progress: bool = True, command: str = "") -
     result.step, result.steps_run = step, step - first_step
     result.seconds = time.perf_counter() - started
     card.metrics = dict(result.metrics)
+    card.notes.append(f"trained to step {step} on {device.type}; this run: {result.steps_run} steps in "
+                      f"{result.seconds:.0f} s")
     if not last.is_file():  # resumed at or past the last step: still leave a checkpoint and card
         save_checkpoint(last, model, cfg, card, step, optimizer.state_dict())
     write_model_card(out / "MODEL_CARD.md", card, cfg)
     return result
 
 
-def step_losses(model: nn.Module, kind: str, batch: Batch, weights: Mapping[str, float]) -> dict[str, torch.Tensor]:
+def step_losses(model: nn.Module, kind: str, batch: Batch, weights: Mapping[str, float],
+                critics: Critics | None = None) -> dict[str, torch.Tensor]:
     """The loss terms for one batch (only those with a non-zero weight that apply to this model)."""
+    if kind == "lipreader":
+        noisy = batch.targets + CRITIC_NOISE * torch.randn_like(batch.targets)
+        return {"reconstruction": F.cross_entropy(model(noisy).flatten(0, 1), batch.visemes.flatten(),
+                                                  ignore_index=labels.UNKNOWN)}
+    if kind == "expression":
+        noisy = batch.targets + CRITIC_NOISE * torch.randn_like(batch.targets)
+        return {"reconstruction": losses.soft_cross_entropy(model(noisy), batch.emotion)}
     if kind == "flint":
         out = model(batch.targets)
         return {"reconstruction": losses.reconstruction(out.motion, batch.targets),
@@ -168,23 +213,74 @@ def step_losses(model: nn.Module, kind: str, batch: Batch, weights: Mapping[str,
         swapped = model(batch.samples, batch.weights[other])
         terms["swap_content"] = losses.swap_content(swapped, batch.targets)
         terms["swap_emotion"] = losses.swap_emotion(swapped, batch.targets[other])
+    if pred.shape[-1] == 52:
+        if weights.get("closure"):
+            terms["closure"] = losses.swap_content(pred, batch.targets)  # the same hinge, on the plain prediction
+        if weights.get("lip_reading") and critics is not None and critics.lipreader is not None:
+            terms["lip_reading"] = losses.critic_agreement(critics.lipreader(pred), critics.lipreader(batch.targets))
+        if weights.get("emotion_consistency") and critics is not None and critics.expression is not None:
+            terms["emotion_consistency"] = losses.soft_cross_entropy(critics.expression(pred), batch.emotion)
     return terms
 
 
-def validate(model: nn.Module, kind: str, corpus: Corpus, fps: float, window: int, items: int) -> dict[str, float]:
+def learning_rate(base: float, step: int, steps: int, warmup: int, schedule: str, time_done: float) -> float:
+    """Linear warm-up, then constant or a cosine decay to 5% of ``base`` over the run. With a time budget the run's
+    progress is the larger of the steps done and the time used (``time_done``, 0..1), so the decay ends when the
+    budget does (that run then no longer resumes step for step: its schedule depended on the clock)."""
+    if warmup and step < warmup:
+        return base * (step + 1) / warmup
+    if schedule == "constant":
+        return base
+    if schedule != "cosine":
+        raise InputError(f"unknown train.schedule {schedule!r}", hint="use constant or cosine")
+    done = min(1.0, max(step / max(steps, 1), time_done))
+    return base * (0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * done)))
+
+
+def load_critics(paths: Mapping[str, str], weights: Mapping[str, float], device: torch.device) -> Critics:
+    """The frozen critics whose losses are switched on; a weight without its checkpoint is a config error."""
+    wanted = {"lipreader": "lip_reading", "expression": "emotion_consistency"}
+    found = {}
+    for kind, loss in wanted.items():
+        if not weights.get(loss):
+            continue
+        if not paths.get(kind):
+            raise InputError(f"train.losses.{loss} is on but no {kind} critic is named",
+                             hint=f"train one (emoanim train configs/{kind}.yaml) and set train.critics.{kind}=PATH")
+        critic = load_checkpoint(paths[kind], kind).model.to(device)
+        critic.requires_grad_(False)
+        found[kind] = critic.eval()
+    return Critics(found.get("lipreader"), found.get("expression"))
+
+
+def _device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise InputError("train.device asks for a CUDA GPU but torch sees none", hint="set train.device=cpu")
+    if not name.startswith(("cpu", "cuda")):
+        raise InputError(f"unknown train.device {name!r}", hint="use auto, cpu or cuda")
+    return torch.device(name)
+
+
+def validate(model: nn.Module, kind: str, corpus: Corpus, fps: float, window: int, items: int,
+             seed: int = 0) -> dict[str, float]:
     """Held-out scores on up to ``items`` validation utterances (neutral and the last, strongest emotion variant):
     mse and velocity mse against the target; for ARKit outputs with exact phones, bilabial closure and open-vowel
-    rates (`emoanim.eval.lipsync`), pooled over phones."""
+    rates (`emoanim.eval.lipsync`), pooled over phones. Critics: accuracy on validation windows."""
     if not corpus.val:
         return {}
     model.eval()
+    if kind in CRITIC_KINDS:
+        return _critic_accuracy(model, kind, corpus, window, items, seed)
+    device = next(model.parameters()).device
     mse, vel, closed, bilabials, opened, vowels = [], [], 0.0, 0, 0.0, 0
     with torch.no_grad():
         for u in corpus.val[:items]:
             for variant in sorted({0, len(u.emotions) - 1}):
                 target = u.targets[variant]
                 if kind == "flint":
-                    pred = model(torch.from_numpy(target[None])).motion[0].numpy()
+                    pred = model(torch.from_numpy(target[None]).to(device)).motion[0].cpu().numpy()
                 else:
                     pred = run_chunked(model, u.samples, u.weights[variant], fps, window)
                 mse.append(float(np.mean((pred - target) ** 2)))
@@ -202,6 +298,22 @@ def validate(model: nn.Module, kind: str, corpus: Corpus, fps: float, window: in
     return metrics
 
 
+def _critic_accuracy(model: nn.Module, kind: str, corpus: Corpus, window: int, items: int,
+                     seed: int) -> dict[str, float]:
+    """Lip reader: share of labelled validation frames read as the right viseme; expression classifier: share of
+    validation windows whose strongest class is the labelled one (windows with an emotion at full intensity)."""
+    device = next(model.parameters()).device
+    batch = sample_batch(corpus.val, max(8, 4 * items), window, np.random.default_rng([seed, 1 << 20])).to(device)
+    with torch.no_grad():
+        if kind == "lipreader":
+            known = batch.visemes != labels.UNKNOWN
+            right = (model(batch.targets).argmax(-1) == batch.visemes) & known
+            return {"val_viseme_accuracy": float(right.sum() / known.sum().clamp(min=1))}
+        strong = batch.emotion.max(-1).values > 0.9
+        right = (model(batch.targets).argmax(-1) == batch.emotion.argmax(-1)) & strong
+        return {"val_emotion_accuracy": float(right.sum() / strong.sum().clamp(min=1))}
+
+
 def _plain(config: Mapping[str, Any]) -> dict[str, Any]:
     try:
         from omegaconf import DictConfig, OmegaConf
@@ -213,4 +325,4 @@ def _plain(config: Mapping[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(config))
 
 
-__all__ = ["TrainResult", "train", "validate", "step_losses"]
+__all__ = ["Critics", "TrainResult", "load_critics", "train", "validate", "step_losses"]

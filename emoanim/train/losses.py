@@ -7,10 +7,14 @@
   emotion, then (content) wherever the original target's lips are shut, the swapped output's must be too, and
   (emotion) its upper face (brows, eyes, cheeks, nose: the channels speech does not drive) must match the other
   window's target. Emotion thus cannot leak into lip closure, nor speech into the upper face.
+- `critic_agreement`, `soft_cross_entropy`: the perceptual losses through the frozen critics
+  (`emoanim.models.critics`): the lip reader must read the prediction as it reads the target, and the expression
+  classifier must see the emotion the window was asked for.
 """
 from __future__ import annotations
 
 import torch
+from torch.nn import functional as F
 
 from emoanim.eval.lipsync import CLOSED_APERTURE
 from emoanim.motion.channels import ARKIT_INDEX, ARKIT_NAMES
@@ -45,3 +49,14 @@ def swap_emotion(swapped: torch.Tensor, other_target: torch.Tensor) -> torch.Ten
     """Upper-face channels of ``swapped`` against the time-averaged upper face of the other window's target."""
     upper = other_target[..., UPPER_FACE].mean(dim=1, keepdim=True)
     return torch.mean((swapped[..., UPPER_FACE] - upper) ** 2)
+
+
+def soft_cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy of ``logits (..., K)`` against target distributions ``(..., K)`` (rows summing to 1)."""
+    return -(target * F.log_softmax(logits, dim=-1)).sum(dim=-1).mean()
+
+
+def critic_agreement(pred_logits: torch.Tensor, target_logits: torch.Tensor) -> torch.Tensor:
+    """KL(critic(target) || critic(pred)) per frame, averaged: zero when the critic reads both alike."""
+    target = F.log_softmax(target_logits, dim=-1)
+    return F.kl_div(F.log_softmax(pred_logits, dim=-1), target, log_target=True, reduction="none").sum(-1).mean()

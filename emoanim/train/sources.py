@@ -81,6 +81,7 @@ class Utterance:
 
     samples: ``(N,)`` float32 at 16 kHz; weights: ``(V, T, 8)`` emotion weights; targets: ``(V, T, C)`` motion;
     phones: the exact phones (None for FACEGOOD); emotions: the ``V`` emotion specs.
+    visemes: derived from ``phones`` when the corpus is loaded (`emoanim.train.labels`), never cached.
     """
 
     name: str
@@ -91,6 +92,7 @@ class Utterance:
     targets: np.ndarray
     emotions: list[str]
     phones: list[Phone] | None
+    visemes: np.ndarray | None = None  # (T,) frame viseme labels for the lip reader; filled by build_corpus
 
     @property
     def frames(self) -> int:
@@ -154,15 +156,16 @@ def espeak(text: str, voice: str, rate: int, pitch: int) -> Audio:
 
 
 def synthetic_utterances(count: int, voices: Sequence[str], rates: Sequence[int], pitches: Sequence[int],
-                         specs: Sequence[str], fps: float, target: str) -> Iterator[Utterance]:
-    """``count`` utterances cycling through `SENTENCES` and the voice × rate × pitch grid (deterministic).
+                         specs: Sequence[str], fps: float, target: str,
+                         sentences: Sequence[str] = SENTENCES) -> Iterator[Utterance]:
+    """``count`` utterances cycling through ``sentences`` and the voice × rate × pitch grid (deterministic).
 
     Phone timings: forced alignment of the known text to the synthetic audio. Utterances whose text does not
     force-align are skipped (the aligner then fell back to recognition, which is not exact)."""
     from emoanim.phonetics import align
 
     for index in range(count):
-        text = SENTENCES[index % len(SENTENCES)]
+        text = sentences[index % len(sentences)]
         voice, rate = voices[index % len(voices)], rates[(index // len(voices)) % len(rates)]
         pitch = pitches[(index // (len(voices) * len(rates))) % len(pitches)]
         audio = espeak(text, voice, rate, pitch)
