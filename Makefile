@@ -15,7 +15,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP := .setup-stamp
 FACE_MODELS := $(HOME)/.cache/emoanim/mediapipe-0.10.14
 
-.PHONY: setup models gltf-validator blender-addon demo test bench eval clean
+.PHONY: setup models gltf-validator blender-addon demo test bench eval train asterisk-prompts clean
 
 setup: $(STAMP)
 
@@ -57,6 +57,7 @@ $(FACE_MODELS)/face_landmark.tflite:
 demo: setup
 	$(PYTHON) -m emoanim render examples/speech.wav --transcript examples/speech.txt --emotion happy --rig metahuman --out out/
 	$(PYTHON) -m emoanim render examples/speech.wav --emotion "neutral@0,happy:0.8@8,sad@16" --rig arkit --format livelinkface --out out/timeline/
+	$(PYTHON) -m emoanim render examples/speech.wav --animator emote --emotion sad --rig metahuman --out out/emote/
 
 test: setup
 	$(PYTHON) -m pytest -q
@@ -64,13 +65,28 @@ test: setup
 bench: setup
 	$(PYTHON) benchmarks/pipeline_speed.py
 
-# Real-speech lip-sync figures on the Asterisk prompts (Debian packages, CC BY-SA 3.0).
-eval: setup
+# The Asterisk prompts (Debian packages, CC BY-SA 3.0): real English speech with transcripts, for eval and train.
+asterisk-prompts:
 	@missing=""; for p in $(EVAL_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $$missing; \
 	fi
+
+# Real-speech lip-sync figures on the Asterisk prompts.
+eval: setup asterisk-prompts
 	$(PYTHON) benchmarks/lipsync_asterisk.py
+
+# The learned animators from scratch into runs/ (critics, FLINT prior, then EMOTE and EmoFace), by steps: hours on a
+# CPU. checkpoints/ was made by scripts/train_gpu.sh, the same sequence on a GPU by time budget (see the model cards).
+FACEGOOD ?= ../shared/data/facegood
+TRAIN_DATA = data.facegood.root=$(FACEGOOD)
+train: setup asterisk-prompts
+	$(PYTHON) -m emoanim train configs/lipreader.yaml $(TRAIN_DATA)
+	$(PYTHON) -m emoanim train configs/expression.yaml $(TRAIN_DATA)
+	$(PYTHON) -m emoanim train configs/flint.yaml $(TRAIN_DATA)
+	$(PYTHON) -m emoanim train configs/emote.yaml $(TRAIN_DATA)
+	$(PYTHON) -m emoanim train configs/emoface.yaml $(TRAIN_DATA)
+	@echo "runs/*/last.pt: ship one with python -c 'from emoanim.models.checkpoint import release_checkpoint as r; r(\"runs/emote/last.pt\", \"checkpoints/emote.pt\")'"
 
 clean:
 	rm -rf out $(STAMP) .pytest_cache

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
-from emoanim.animators import get_animator
+from emoanim.animators import Animator, get_animator
 from emoanim.audio import Audio, load_audio, split_long
 from emoanim.emotion import EmotionTrack
+from emoanim.emotion.recognize import AUTO, SpeechEmotionModel, emotion_for
 from emoanim.errors import InputError
 from emoanim.motion import Performance
 from emoanim.motion.performance import DEFAULT_FPS
@@ -38,23 +40,52 @@ class Options:
     blinks: bool = True
     gaze: bool = True
     head_motion: str = "normal"
+    checkpoint: Path | None = None  # a learned animator's checkpoint (default: checkpoints/<animator>.pt)
+    speech_encoder: Path | None = None  # the user's copy of the wav2vec2/HuBERT folder a checkpoint was trained with
+
+    @property
+    def emotion_is_auto(self) -> bool:
+        """``--emotion auto``: recognise the emotion from the speech (experimental; checkpoints/speech_emotion.md)."""
+        return isinstance(self.emotion, str) and self.emotion.strip().lower() == AUTO
 
     def emotion_track(self) -> EmotionTrack:
+        """The given emotion as a track (not for ``auto``, which needs the audio: see `emotion_for`)."""
         if isinstance(self.emotion, EmotionTrack):
             return self.emotion
         return EmotionTrack.parse(self.emotion, transition=self.transition)
+
+    def animator_options(self) -> dict[str, Path]:
+        """Constructor options for the animator: only those set, so the phonetic animator gets none."""
+        options = {"checkpoint": self.checkpoint, "speech_encoder": self.speech_encoder}
+        return {name: Path(value) for name, value in options.items() if value is not None}
+
+    def make_animator(self) -> Animator:
+        """The animator, loaded once per (name, checkpoint file, speech folder) and reused: a comparison or a folder
+        of files does not reload the weights for every clip."""
+        checkpoint = self.animator_options().get("checkpoint")
+        stamp = checkpoint.stat().st_mtime_ns if checkpoint is not None and checkpoint.is_file() else None
+        return _cached_animator(self.animator.strip().lower(), tuple(sorted(self.animator_options().items())), stamp)
 
     def check(self) -> None:
         """Fail fast, before any audio is read, on options that can never work."""
         if not self.fps > 0 or self.fps > 1000:
             raise InputError(f"--fps must be between 0 and 1000, got {self.fps}", hint="use e.g. 24, 30 or 60")
-        self.emotion_track()
+        if self.emotion_is_auto:
+            SpeechEmotionModel.load()
+        else:
+            self.emotion_track()
         check_recognizer(self.recognizer)
         if self.head_motion not in HEAD_MOTION_PRESETS:
             raise InputError(f"unknown head-motion preset {self.head_motion!r}",
                              hint=f"use one of: {', '.join(HEAD_MOTION_PRESETS)}")
         get_rig(self.rig)
-        get_animator(self.animator)
+        self.make_animator()  # a learned animator loads its checkpoint here: a missing file fails before any audio
+
+
+@lru_cache(maxsize=2)
+def _cached_animator(name: str, options: tuple[tuple[str, Path], ...], stamp: int | None) -> Animator:
+    # ``stamp`` (the checkpoint's mtime) is part of the key so a retrained checkpoint is picked up in the same process.
+    return get_animator(name, **dict(options))
 
 
 @dataclass
@@ -124,10 +155,15 @@ def perform(
     """Audio -> `Performance` (animator, then blinks, gaze and head motion).
 
     Pass ``phones`` from an earlier call on the same audio to skip alignment (e.g. one clip, several emotions).
+    Alignment runs only for an animator that needs phones, or when a transcript is given: a learned animator reads
+    the audio itself, and the blinks, gaze and head motion after it time their pauses from the audio's energy
+    (`emoanim.motion.post.activity`), or from the aligned phones when a transcript makes them exact.
     """
     seconds: dict[str, float] = {}
-    emotion = options.emotion_track()
-    animator = get_animator(options.animator)
+    started = time.perf_counter()
+    emotion = emotion_for(audio, options.emotion, options.transition)
+    seconds["emotion"] = time.perf_counter() - started
+    animator = options.make_animator()
     transcript = read_transcript(options.transcript)
 
     started = time.perf_counter()
@@ -148,6 +184,7 @@ def perform(
     performance.metadata.update(
         source=str(audio.source) if audio.source else None,
         emotion=emotion.to_dict(),
+        emotion_source="recognised" if options.emotion_is_auto else "given",
         seed=options.seed,
         transcript=transcript is not None,
         post={"blinks": options.blinks, "gaze": options.gaze, "head_motion": options.head_motion},
@@ -210,7 +247,7 @@ def write_comparison(result: Result, emotions: list[str], options: Options, out_
     from emoanim.render import render_comparison
     from emoanim.rigs import through_rig
 
-    specs = [str(options.emotion_track())] + list(emotions)
+    specs = [result.performance.metadata["emotion"]["spec"]] + list(emotions)  # "auto": what was recognised
     performances = [result.performance]
     for spec in emotions:
         # Same phones, same seed: only the emotion differs between the panels.
@@ -227,7 +264,7 @@ def animate(speech: str | Path | Audio, emotion: str | EmotionTrack = "neutral",
     >>> curves = animate("speech.wav", emotion="happy", rig="metahuman")
     >>> curves.names[:2], curves.fps, curves.values.shape   # (T, C)
 
-    Other keywords are `Options` fields: transcript, recognizer, fps, animator, seed, transition, blinks, gaze,
-    head_motion.
+    Other keywords are `Options` fields: transcript, recognizer, fps, animator, checkpoint, speech_encoder, seed,
+    transition, blinks, gaze, head_motion. ``emotion="auto"`` recognises it from the speech (experimental).
     """
     return run(speech, Options(emotion=emotion, rig=rig, **options)).curves

@@ -25,6 +25,13 @@ run configs/emote.yaml $common $fg train.workers=7 train.steps=100000 train.batc
 run configs/emoface.yaml $common $fg train.workers=7 train.steps=100000 train.batch=64 train.lr=5.0e-4 \
     train.max_seconds=$(secs 330) &
 wait
+# phase 3: both resumed from their checkpoints at a lower peak rate, another cosine over the rest of the budget (the
+# shipped emote and emoface went through this second run: it lifted emote's validation closure from 79% to 84%)
+for m in emote emoface; do
+  run configs/$m.yaml $common $fg train.workers=7 train.steps=100000 train.batch=64 train.lr=2.0e-4 \
+      train.max_seconds=$(secs 215) &
+done
+wait
 # what ships: checkpoints without optimizer state, cards and logs in one archive
 for m in lipreader expression flint emote emoface; do
   if [ -f runs/$m/last.pt ]; then

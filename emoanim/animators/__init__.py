@@ -8,6 +8,7 @@ are ``"module:Class"`` strings, imported on first use, so choosing the phonetic 
 """
 from __future__ import annotations
 
+import inspect
 from importlib import import_module
 
 from emoanim.animators.base import Animator
@@ -26,8 +27,19 @@ def get_animator(name: str, **options) -> Animator:
     key = name.strip().lower() if isinstance(name, str) else name
     if key not in ANIMATORS:
         raise InputError(f"unknown animator {name!r}", hint=f"use one of: {', '.join(sorted(ANIMATORS))}")
+    cls = _animator_class(key)
+    unknown = sorted(set(options) - set(inspect.signature(cls).parameters))
+    if unknown:
+        takers = [other for other in ANIMATORS
+                  if set(options) <= set(inspect.signature(_animator_class(other)).parameters)]
+        raise InputError(f"the {key} animator takes no {' or '.join(unknown)} option",
+                         hint=f"animators that take it: {', '.join(takers) or 'none'}")
+    return cls(**options)
+
+
+def _animator_class(key: str) -> type:
     module_name, _, class_name = ANIMATORS[key].partition(":")
-    return getattr(import_module(module_name), class_name)(**options)
+    return getattr(import_module(module_name), class_name)
 
 
 __all__ = ["ANIMATORS", "Animator", "get_animator"]

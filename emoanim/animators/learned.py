@@ -23,6 +23,10 @@ from emoanim.motion.performance import Performance, frame_count
 from emoanim.phonetics.types import PhoneTrack
 
 CHECKPOINTS = Path(__file__).resolve().parents[2] / "checkpoints"
+# Windows of 64 frames are small matrices: threads only add synchronisation. On the 2-core dev machine, under load
+# from other jobs, the 25 s example ran through the emote model in 0.08 s with 1 thread and 2.65 s with 2 (spinning
+# OpenMP workers fighting the other jobs; ENVIRONMENT-NOTES.md saw 10-50x). One thread is never much slower.
+INFERENCE_THREADS = 1
 
 
 class LearnedAnimator:
@@ -32,11 +36,20 @@ class LearnedAnimator:
     kind = ""
     needs_phones = False
 
-    def __init__(self, checkpoint: str | Path | None = None) -> None:
+    def __init__(self, checkpoint: str | Path | None = None, speech_encoder: str | Path | None = None) -> None:
+        """``checkpoint``: a ``.pt`` written by ``emoanim train`` (default ``checkpoints/<name>.pt``).
+        ``speech_encoder``: the user's copy of the wav2vec2/HuBERT folder the checkpoint was trained with (its config
+        stores the trainer's path, which rarely exists on another machine)."""
         from emoanim.models import load_checkpoint
 
         path = Path(checkpoint) if checkpoint is not None else CHECKPOINTS / f"{self.name}.pt"
-        self.checkpoint = load_checkpoint(path, self.kind)
+        if not path.is_file():
+            hint = (f"check the path, or leave --checkpoint out to use the shipped checkpoints/{self.name}.pt"
+                    if checkpoint is not None else
+                    f"it ships with emoanim, see checkpoints/{self.name}.md; re-create it with "
+                    f"`emoanim train configs/{self.name}.yaml`, or name another with --checkpoint PATH")
+            raise InputError(f"{self.name} checkpoint not found", path=path, hint=hint)
+        self.checkpoint = load_checkpoint(path, self.kind, speech_path=speech_encoder)
         model_cfg = self.checkpoint.config["model"]
         self.model = self.checkpoint.model
         self.model_fps = float(model_cfg.get("fps", 30))
@@ -48,7 +61,6 @@ class LearnedAnimator:
         """Speech + emotion -> `Performance` with ``frame_count(audio.duration, fps)`` frames (``phones`` unused)."""
         import torch
 
-        from emoanim.eval.signals import resample
         from emoanim.models.inference import run_chunked
 
         if not np.isfinite(fps) or fps <= 0:
@@ -59,13 +71,19 @@ class LearnedAnimator:
         model_frames = frame_count(audio.duration, self.model_fps)
         weights = emotion.at(np.arange(model_frames) / self.model_fps).astype(np.float32)
         torch.manual_seed(seed)  # inference is deterministic; this only pins any stochastic layer a model may add
-        raw = run_chunked(self.model, audio.samples.astype(np.float32), weights, self.model_fps, self.window)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(INFERENCE_THREADS)
+        try:
+            raw = run_chunked(self.model, np.asarray(audio.samples, np.float32), weights, self.model_fps, self.window)
+        finally:
+            torch.set_num_threads(threads)
         frames = frame_count(audio.duration, fps)
-        values = resample(raw, self.model_fps, fps, frames) if (fps != self.model_fps or len(raw) != frames) else raw
+        values = _resample(raw, self.model_fps, fps, frames) if (fps != self.model_fps or len(raw) != frames) else raw
         performance = self._performance(np.asarray(values, np.float32), fps)
         performance.metadata.update(
             animator=self.name, fps=fps, emotion=emotion.to_dict(), seed=seed, warnings=[],
             checkpoint=str(self.checkpoint.path), checkpoint_step=self.checkpoint.step,
+            speech_encoder=self.checkpoint.config["model"].get("speech", {}).get("path") or "logmel",
         )
         return performance
 
@@ -90,6 +108,14 @@ class LearnedAnimator:
                                                  rig="metahuman-board", ranges=None, metadata={}))
             return performance.copy(head=np.zeros_like(performance.head), gaze=np.zeros_like(performance.gaze))
         raise InputError(f"the checkpoint was trained on unknown target {self.target!r}", path=self.checkpoint.path)
+
+
+def _resample(values: np.ndarray, fps_from: float, fps_to: float, frames: int) -> np.ndarray:
+    """``(T, C)`` at ``fps_from`` -> ``(frames, C)`` at ``fps_to`` by linear interpolation (frames past the end hold
+    the last value). Linear, not band-limited: a sinc resampler would ring on sharp lip closures."""
+    source = np.arange(len(values)) / fps_from
+    target = np.arange(frames) / fps_to
+    return np.stack([np.interp(target, source, column) for column in values.T], axis=1).astype(np.float32)
 
 
 class EmoteAnimator(LearnedAnimator):

@@ -33,6 +33,8 @@ examples:
         -> out/speech.compare.mp4: the clip three ways, side by side and labelled
   emoanim render dialogue/ --no-video
         -> curves only (the preview video takes most of the time)
+  emoanim render speech.wav --animator emote --emotion sad --rig metahuman
+        -> the learned EMOTE-style animator (checkpoints/emote.pt; --checkpoint for another)
   emoanim render speech.wav --emotion fear --rig flame --flame-model ~/flame2020/generic_model.pkl
         -> out/speech.flame.npz: FLAME expression, jaw/neck/eye/global pose and vertices (T, 5023, 3)
 
@@ -62,7 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=RENDER_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     render.add_argument("inputs", nargs="+", metavar="SPEECH", help="audio file(s) or folder(s) of audio files")
-    render.add_argument("--emotion", default="neutral", help="emotion spec (default: neutral)")
+    render.add_argument("--emotion", default="neutral",
+                        help="emotion spec (default: neutral); `auto` recognises it from the speech (experimental; "
+                             "see checkpoints/speech_emotion.md)")
     render.add_argument("--transition", type=float, default=0.3, help="seconds to blend between emotions")
     render.add_argument("--rig", default="arkit", help="target rig (default: arkit; see `emoanim info`)")
     render.add_argument("--format", default=None, dest="format_name",
@@ -75,7 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="without a transcript: words (default; ~12x real time), words+phones (most bilabials "
                              "closed, ~9x), words-accurate (slower), or phones (fastest, least accurate)")
     render.add_argument("--fps", type=float, default=DEFAULT_FPS, help=f"frames per second (default: {DEFAULT_FPS:g})")
-    render.add_argument("--animator", default="phonetic", help="animation backend (default: phonetic)")
+    render.add_argument("--animator", default="phonetic",
+                        help="animation backend: phonetic (default), emote or emoface (learned; see `emoanim info`)")
+    render.add_argument("--checkpoint", type=Path, default=None, metavar="PATH",
+                        help="a learned animator's checkpoint (default: checkpoints/<animator>.pt)")
+    render.add_argument("--speech-encoder", type=Path, default=None, metavar="DIR",
+                        help="your local wav2vec2/HuBERT folder, for a checkpoint trained with one (its config names "
+                             "the trainer's folder)")
     render.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: out/)")
     render.add_argument("--seed", type=int, default=0, help="random seed: same seed, same output (default: 0)")
     render.add_argument("--blinks", action=argparse.BooleanOptionalAction, default=True, help="add blinks")
@@ -145,6 +155,7 @@ def render(args: argparse.Namespace) -> int:
         emotion=args.emotion, rig=args.rig, animator=args.animator, transcript=args.transcript, fps=args.fps,
         recognizer=args.recognizer or DEFAULT_RECOGNIZER,
         seed=args.seed, transition=args.transition, blinks=args.blinks, gaze=args.gaze, head_motion=args.head_motion,
+        checkpoint=args.checkpoint, speech_encoder=args.speech_encoder,
     )
     options.check()
     check_format(args.format_name, rig=args.rig)
@@ -186,6 +197,8 @@ def render(args: argparse.Namespace) -> int:
         duration = result.performance.duration
         for warning in result.performance.metadata.get("warnings", []):
             bar.write(f"emoanim: warning: {path}: {warning}", file=sys.stderr)
+        if result.performance.metadata.get("emotion_source") == "recognised" and not args.quiet:
+            bar.write(f"{path}: recognised emotion (experimental): {result.performance.metadata['emotion']['spec']}")
         if not args.quiet:
             bar.write(
                 f"{path}: {duration:.2f} s, {result.curves.frames} frames at {args.fps:g} fps -> "

@@ -91,9 +91,11 @@ def save_checkpoint(path: str | Path, model: nn.Module, config: Mapping[str, Any
     return path
 
 
-def load_checkpoint(path: str | Path, kind: str | tuple[str, ...] | None = None) -> Checkpoint:
+def load_checkpoint(path: str | Path, kind: str | tuple[str, ...] | None = None,
+                    speech_path: str | Path | None = None) -> Checkpoint:
     """Rebuild the module from the stored config and load its weights. ``kind`` (one or several of `MODEL_KINDS`)
-    rejects a checkpoint of another kind. Every failure is one InputError line naming the file."""
+    rejects a checkpoint of another kind. ``speech_path`` replaces the wav2vec2/HuBERT folder the config names (the
+    trainer's path) with the user's copy. Every failure is one InputError line naming the file."""
     path = Path(path)
     if not path.is_file():
         raise InputError("no such checkpoint", path=path, hint="train one with `emoanim train configs/<name>.yaml`")
@@ -115,6 +117,7 @@ def load_checkpoint(path: str | Path, kind: str | tuple[str, ...] | None = None)
     if stored not in MODEL_KINDS:
         raise InputError(f"unknown model kind {stored!r} in checkpoint", path=path)
     config = payload["config"]
+    _locate_speech_model(config, path, speech_path)
     model = build_model(config["model"])
     missing, unexpected = model.load_state_dict(payload["state_dict"], strict=False)
     missing = [k for k in missing if not _frozen_backbone(config, k)]
@@ -151,6 +154,21 @@ def write_model_card(path: str | Path, card: ModelCard, config: Mapping[str, Any
     path = Path(path)
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+def _locate_speech_model(config: dict[str, Any], path: Path, speech_path: str | Path | None) -> None:
+    """Point ``config["model"]["speech"]["path"]`` at ``speech_path``; fail early, naming the folder, when a
+    pretrained speech model's folder is missing (its weights are not in the checkpoint)."""
+    speech = config["model"].get("speech") or {}
+    kind = speech.get("kind", "logmel")
+    if speech_path is not None:
+        if kind == "logmel":
+            raise InputError("this checkpoint uses the built-in log-mel speech encoder, not a pretrained one",
+                             path=path, hint="leave out --speech-encoder")
+        speech["path"] = str(Path(speech_path).expanduser())
+    elif kind != "logmel" and speech.get("path") and not Path(speech["path"]).is_dir():
+        raise InputError(f"the {kind} speech model this checkpoint was trained with is not here", path=speech["path"],
+                         hint=f"name your copy of that folder with --speech-encoder DIR; the checkpoint is {path}")
 
 
 def _frozen_backbone(config: Mapping[str, Any], key: str) -> bool:
