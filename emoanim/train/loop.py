@@ -174,6 +174,7 @@ def train(config: Mapping[str, Any], progress: bool = True, command: str = "") -
                 model.train()
             if (save_every and step % save_every == 0) or step == steps:
                 card.metrics = dict(result.metrics)
+                card.notes = [_progress_note(device, step, step - first_step, time.perf_counter() - started)]
                 save_checkpoint(last, model, cfg, card, step, optimizer.state_dict())
             log.flush()
     finally:
@@ -182,8 +183,7 @@ def train(config: Mapping[str, Any], progress: bool = True, command: str = "") -
     result.step, result.steps_run = step, step - first_step
     result.seconds = time.perf_counter() - started
     card.metrics = dict(result.metrics)
-    card.notes.append(f"trained to step {step} on {device.type}; this run: {result.steps_run} steps in "
-                      f"{result.seconds:.0f} s")
+    card.notes = [_progress_note(device, step, result.steps_run, result.seconds)]
     if not last.is_file():  # resumed at or past the last step: still leave a checkpoint and card
         save_checkpoint(last, model, cfg, card, step, optimizer.state_dict())
     write_model_card(out / "MODEL_CARD.md", card, cfg)
@@ -202,9 +202,13 @@ def step_losses(model: nn.Module, kind: str, batch: Batch, weights: Mapping[str,
         return {"reconstruction": losses.soft_cross_entropy(model(noisy), batch.emotion)}
     if kind == "flint":
         out = model(batch.targets)
-        return {"reconstruction": losses.reconstruction(out.motion, batch.targets),
-                "velocity": losses.velocity(out.motion, batch.targets),
-                "kl": kl_divergence(out.mean, out.log_var)}
+        terms = {"reconstruction": losses.reconstruction(out.motion, batch.targets),
+                 "velocity": losses.velocity(out.motion, batch.targets),
+                 "kl": kl_divergence(out.mean, out.log_var)}
+        if weights.get("closure") and out.motion.shape[-1] == 52:
+            # mean squared error lets the VAE round brief closures off (2-3 frames of /p b m/); the hinge keeps them
+            terms["closure"] = losses.swap_content(out.motion, batch.targets)
+        return terms
     pred = model(batch.samples, batch.weights)
     terms = {"reconstruction": losses.reconstruction(pred, batch.targets),
              "velocity": losses.velocity(pred, batch.targets)}
@@ -251,6 +255,10 @@ def load_critics(paths: Mapping[str, str], weights: Mapping[str, float], device:
         critic.requires_grad_(False)
         found[kind] = critic.eval()
     return Critics(found.get("lipreader"), found.get("expression"))
+
+
+def _progress_note(device: torch.device, step: int, steps_run: int, seconds: float) -> str:
+    return f"trained to step {step} on {device.type}; this run: {steps_run} steps in {seconds:.0f} s"
 
 
 def _device(name: str) -> torch.device:

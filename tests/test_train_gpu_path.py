@@ -1,0 +1,156 @@
+"""The pieces the shipped checkpoints were trained with: the critics (lip reader, expression classifier) and their
+losses, the closure hinge, worker processes drawing the same batches, the time budget and cosine schedule, and the
+portable corpus that carries a built cache to a machine without the corpus tools."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from omegaconf import OmegaConf
+
+from emoanim.errors import InputError
+from emoanim.models import load_checkpoint
+from emoanim.models.checkpoint import release_checkpoint
+from emoanim.train import labels
+from emoanim.train.dataset import StepBatches, build_corpus, read_utterance, sample_batch
+from emoanim.train.loop import learning_rate, step_losses, train
+from emoanim.train.portable import pack, unpack
+
+torch.set_num_threads(1)
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+
+
+def _config(name: str, root: Path, **overrides):
+    config = OmegaConf.load(CONFIGS / f"{name}.yaml")
+    config.data.cache = str(root / "corpus")
+    config.train.out = str(root / name)
+    return OmegaConf.merge(config, OmegaConf.from_dotlist([f"{k}={v}" for k, v in overrides.items()]))
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("gpu_path")
+    build_corpus(OmegaConf.to_container(_config("lipreader_tiny", folder).data), 30.0)
+    return folder
+
+
+def test_viseme_frame_labels_follow_the_phones():
+    from emoanim.phonetics.types import Phone
+
+    phones = [Phone("sil", 0.0, 0.1), Phone("M", 0.1, 0.2), Phone("AA1", 0.2, 0.4), Phone("HH", 0.4, 0.5)]
+    frames = labels.viseme_frames(phones, 10.0, 6)
+    from emoanim.animators.phonetic.visemes import VISEMES
+
+    assert [VISEMES[i] if i >= 0 else None for i in frames] == ["sil", "PP", "aa", "aa", None, "sil"]
+    assert (labels.viseme_frames(None, 10.0, 4) == labels.UNKNOWN).all()
+    weights = np.zeros((4, 8), np.float32)
+    weights[:, 0], weights[:, 1] = 0.5, 0.5
+    np.testing.assert_allclose(labels.emotion_target(weights), [0.5, 0.5, 0, 0, 0, 0, 0, 0])
+
+
+@pytest.mark.parametrize("name, metric", [("lipreader_tiny", "val_viseme_accuracy"),
+                                          ("expression_tiny", "val_emotion_accuracy")])
+def test_the_critics_train_and_the_loss_falls(root, name, metric):
+    result = train(_config(name, root, **{"train.val_every": 60}), progress=False)
+    assert result.losses[-1] < 0.7 * result.losses[0]
+    assert 0.0 <= result.metrics[metric] <= 1.0
+    assert result.metrics[metric] > (0.13 if name == "lipreader_tiny" else 0.5)  # twice chance (1/15); 1/3
+
+
+def test_critic_losses_need_their_critic_and_judge_the_prediction(root):
+    lipreader = train(_config("lipreader_tiny", root), progress=False).checkpoint
+    expression = train(_config("expression_tiny", root), progress=False).checkpoint
+    config = _config("emoface_tiny", root, **{
+        "train.steps": 2, "train.losses.lip_reading": 0.1, "train.losses.emotion_consistency": 0.1,
+        "train.losses.closure": 0.5, "train.critics.lipreader": str(lipreader),
+        "train.critics.expression": str(expression)})
+    result = train(config, progress=False)
+    logged = (Path(config.train.out) / "log.jsonl").read_text()
+    assert '"lip_reading"' in logged and '"emotion_consistency"' in logged and '"closure"' in logged
+    assert result.step == 2
+    missing = _config("emoface_tiny", root / "missing", **{"train.losses.lip_reading": 0.1})
+    with pytest.raises(InputError, match="no lipreader critic"):
+        train(missing, progress=False)
+    # the same batch: a prediction equal to the target reads alike (zero agreement loss); a flat one does not
+    from emoanim.train.loop import Critics
+
+    corpus = build_corpus(OmegaConf.to_container(config.data), 30.0)
+    batch = sample_batch(corpus.train, 4, 32, np.random.default_rng(0))
+    critic = load_checkpoint(lipreader).model
+
+    class Echo(torch.nn.Module):
+        def __init__(self, motion):
+            super().__init__()
+            self.motion = motion
+
+        def forward(self, samples, weights):
+            return self.motion
+
+    same = step_losses(Echo(batch.targets), "emoface", batch, {"lip_reading": 1.0}, Critics(critic, None))
+    flat = step_losses(Echo(torch.zeros_like(batch.targets)), "emoface", batch, {"lip_reading": 1.0},
+                       Critics(critic, None))
+    assert float(same["lip_reading"].detach()) < 1e-6 < float(flat["lip_reading"].detach())
+
+
+def test_worker_processes_draw_the_same_batches(root):
+    corpus = build_corpus(OmegaConf.to_container(_config("lipreader_tiny", root).data), 30.0)
+    batches = StepBatches(corpus.train, 3, 32, seed=7, augment=None)
+    here = list(batches.loader(5, 8, workers=0))
+    there = list(batches.loader(5, 8, workers=2))
+    for a, b in zip(here, there):
+        torch.testing.assert_close(a.targets, b.targets)
+        torch.testing.assert_close(a.samples, b.samples)
+        assert torch.equal(a.visemes, b.visemes)
+
+
+def test_time_budget_stops_with_a_checkpoint_and_cosine_decays(root):
+    result = train(_config("lipreader_tiny", root / "budget", **{"train.steps": 100000, "train.max_seconds": 0}),
+                   progress=False)
+    assert result.step == 1 and result.checkpoint.is_file()
+    assert "trained to step 1" in load_checkpoint(result.checkpoint).card.notes[-1]
+    assert learning_rate(1.0, 5, 100, 10, "cosine", 0.0) == pytest.approx(0.6)  # warm-up
+    assert learning_rate(1.0, 50, 100, 10, "cosine", 0.0) == pytest.approx(0.525)
+    assert learning_rate(1.0, 50, 100, 10, "cosine", 1.0) == pytest.approx(0.05)  # the clock ran out first
+    assert learning_rate(1.0, 50, 100, 10, "constant", 1.0) == 1.0
+    with pytest.raises(InputError, match="schedule"):
+        learning_rate(1.0, 50, 100, 10, "linear", 0.0)
+
+
+def test_a_released_checkpoint_drops_the_optimizer(root, tmp_path):
+    trained = train(_config("lipreader_tiny", root), progress=False).checkpoint
+    released = release_checkpoint(trained, tmp_path / "lipreader.pt")
+    assert load_checkpoint(trained).optimizer is not None and load_checkpoint(released).optimizer is None
+    assert released.stat().st_size < trained.stat().st_size
+
+
+def test_a_packed_corpus_unpacks_into_the_same_cache(root, tmp_path):
+    cache = root / "corpus"
+    count = pack(cache, tmp_path / "pack")
+    assert count == 3
+    size = lambda folder: sum(f.stat().st_size for f in folder.rglob("*.npz"))  # noqa: E731
+    assert size(tmp_path / "pack") < 0.5 * size(cache)
+    assert unpack(tmp_path / "pack", tmp_path / "cache", workers=1) == 3
+    for original in sorted(cache.glob("*/*.npz")):
+        a, b = read_utterance(original), read_utterance(tmp_path / "cache" / original.parent.name / original.name)
+        assert a.name == b.name and a.emotions == b.emotions and len(a.samples) == len(b.samples)
+        assert [p.label for p in a.phones] == [p.label for p in b.phones]
+        assert np.abs(a.targets - b.targets).max() < 0.05  # relabelled from the decoded (lossy) audio
+    # the training config finds the unpacked cache under the same recipe hashes, without rebuilding
+    again = build_corpus({**OmegaConf.to_container(_config("lipreader_tiny", root).data),
+                          "cache": str(tmp_path / "cache")}, 30.0)
+    assert len(again.train) + len(again.val) == 3
+    with pytest.raises(InputError, match="not a packed corpus"):
+        unpack(tmp_path / "nothing", tmp_path / "x")
+
+
+def test_flint_can_train_with_the_closure_hinge(root):
+    corpus = build_corpus(OmegaConf.to_container(_config("lipreader_tiny", root).data), 30.0)
+    batch = sample_batch(corpus.train, 4, 32, np.random.default_rng(1))
+    from emoanim.models import build_model
+
+    flint = build_model({"kind": "flint", "channels": 52, "dim": 16, "latent": 8, "layers": 1, "heads": 2})
+    terms = step_losses(flint, "flint", batch, {"closure": 1.0})
+    assert "closure" in terms and float(terms["closure"]) >= 0.0
+    assert "closure" not in step_losses(flint, "flint", batch, {})
