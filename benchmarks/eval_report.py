@@ -1,16 +1,20 @@
-"""The closing-note table of issue #6: the phonetic animator measured on real speech, real video and real animation.
+"""The closing-note table of issue #6: an animator measured on real speech, real video and real animation.
 
     python benchmarks/eval_report.py [--prompts 24] [--data ../shared/data] [--skip video,curves,emotion]
+                                     [--animator phonetic] [--checkpoint PATH]
 
 - lipsync: Asterisk prompts (held-out ``test`` split of benchmarks/lipsync_asterisk.py, the first ``--prompts``),
   reference phones from forced alignment of each transcript, scored on the landmarks rig (emoanim.eval.
   landmark_lipsync), the animator given the words ("with") or only the audio ("without", default recogniser);
 - video: the 6 GRID clips in ``<data>/grid``: mouth opening and width of the real face against the animation;
-- curves: the FACEGOOD take ``1114_3_15`` (the one held out: nothing here was tuned on any FACEGOOD take), its wav
-  animated with phone recognition (Mandarin: no English word recogniser applies), mapped to ARKit and compared;
+- curves: the FACEGOOD take ``1114_3_15`` (the one held out: nothing here was tuned on any FACEGOOD take, and the
+  learned animators were not trained on it), its wav animated with phone recognition (Mandarin: no English word
+  recogniser applies) or, for audio-only animators, from the audio alone, mapped to ARKit and compared;
 - emotion: examples/speech.wav with its transcript under each emotion: EMFACS pass, intensity monotonicity, blinks
   and head motion.
-Prints Markdown.
+Learned animators (emote, emoface) take audio only, so they get one row per part ("audio only").
+Prints Markdown. benchmarks/animator_table.py builds the issue-#7 table (every animator side by side) from the
+same functions.
 """
 from __future__ import annotations
 
@@ -18,13 +22,19 @@ import argparse
 import math
 import sys
 import time
-from dataclasses import replace
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+
+import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 FACEGOOD_TAKE = "1114_3_15"
+EXAMPLE_SPEECH = REPO / "examples" / "speech.wav"
+EXAMPLE_TRANSCRIPT = REPO / "examples" / "speech.txt"
+INTENSITY_LEVELS = (0.25, 0.5, 0.75, 1.0)
 
 
 def pct(value: float, n: int) -> str:
@@ -35,97 +45,349 @@ def num(value: float, digits: int = 2) -> str:
     return f"{value:.{digits}f}" if value is not None and math.isfinite(value) else "-"
 
 
-def lipsync_rows(count: int) -> list[str]:
-    from emoanim.train.asterisk import decode, prompts  # the prompt list and decoder lipsync_asterisk.py uses too
+# ---- the animator under test ---------------------------------------------------------------------------------------
 
-    from emoanim.eval.lipsync_run import pool, score_clip
-    from emoanim.pipeline import Options
+@dataclass
+class Subject:
+    """One animator under test and how it is fed: ``animator`` is a registry name, ``options`` go to its
+    constructor (learned ones: ``checkpoint=PATH``); ``words`` says whether it is given the transcript where a clip
+    has one (only animators that use phones can take it: learned ones hear the audio only)."""
 
-    chosen = prompts()[1::2][:count]
+    animator: str = "phonetic"
+    options: dict = field(default_factory=dict)
+    words: bool = True
+    recognizer: str | None = None  # phones without a transcript; None: emoanim.phonetics.DEFAULT_RECOGNIZER
+
+    @cached_property
+    def instance(self):
+        from emoanim.animators import get_animator
+
+        return get_animator(self.animator, **self.options)
+
+    @property
+    def uses_words(self) -> bool:
+        return self.words and self.instance.needs_phones
+
+    @property
+    def label(self) -> str:
+        if not self.instance.needs_phones:
+            return "audio only"
+        if self.uses_words:
+            return "with transcript"
+        from emoanim.phonetics import DEFAULT_RECOGNIZER
+
+        return f"without ({self.recognizer or DEFAULT_RECOGNIZER} recogniser)"
+
+    def perform(self, audio, emotion: str = "neutral", transcript: str | None = None, phones=None, fps: float = 30.0,
+                seed: int = 0, recognizer: str | None = None):
+        """`emoanim.pipeline.perform` with this animator instance: -> (Performance, phones or None, seconds).
+
+        ``transcript`` is used only when `uses_words`. ``phones`` from an earlier call on the same audio skip
+        alignment (the caller passes a transcript's alignment only when `uses_words`); an audio-only animator never
+        gets any, so post-processing finds speech from the audio as the pipeline would. Without phones or words,
+        phones come from ``recognizer`` (else the subject's) when the animator needs them.
+        Same stages and defaults as the pipeline (tests/test_animator_table.py checks the phonetic output matches).
+        """
+        from emoanim.emotion import EmotionTrack
+        from emoanim.motion.post import apply as post_process
+        from emoanim.phonetics import DEFAULT_RECOGNIZER
+        from emoanim.pipeline import align_long
+
+        animator, seconds = self.instance, {}
+        words = transcript if self.uses_words else None
+        phones = phones if (animator.needs_phones or words is not None) else None
+        track = EmotionTrack.parse(emotion)
+        started = time.perf_counter()
+        if phones is None and (animator.needs_phones or words):
+            phones = align_long(audio, words, recognizer or self.recognizer or DEFAULT_RECOGNIZER)
+        seconds["align"] = time.perf_counter() - started
+        started = time.perf_counter()
+        performance = animator.animate(audio, track, phones=phones, fps=fps, seed=seed)
+        seconds["animate"] = time.perf_counter() - started
+        started = time.perf_counter()
+        performance = post_process(performance, audio=audio, phones=phones, emotion=track, seed=seed)
+        seconds["post"] = time.perf_counter() - started
+        return performance, phones, seconds
+
+
+def subjects_for(animator: str, **options) -> list[Subject]:
+    """The ways one animator is fed: with and without the transcript when it uses phones, else audio only."""
+    first = Subject(animator, dict(options), words=True)
+    if first.instance.needs_phones:
+        return [first, Subject(animator, dict(options), words=False)]
+    return [first]
+
+
+# ---- lipsync: held-out Asterisk prompts ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Prompt:
+    name: str
+    words: str
+    audio: object  # emoanim Audio
+    reference: object  # PhoneTrack from forced alignment of ``words``
+
+
+@dataclass(frozen=True)
+class LipsyncResult:
+    """ARKit-curve rates (emoanim.eval.lipsync, as lipsync_asterisk.py) and landmark scores pooled over clips."""
+
+    prompts: int
+    seconds_audio: float
+    closure: tuple[float, int]  # /p b m/ with a closed frame (ARKit lip aperture)
+    opened: tuple[float, int]  # open vowels whose jaw opens
+    false_closure: tuple[float, int]  # other speech phones closed throughout
+    landmarks: object  # LandmarkLipSync (emoanim.eval.lipsync_run.pool)
+    seconds: float
+
+
+def asterisk_prompts(count: int, start: int = 0) -> list[Prompt]:
+    """The held-out test split (odd indices of the sorted prompts), ``count`` of them from ``start``, decoded and
+    force-aligned; prompts shorter than 0.1 s or whose transcript does not align are left out (no trustworthy
+    reference), as lipsync_asterisk.py does."""
+    from emoanim.phonetics import align
+    from emoanim.train.asterisk import decode, prompts
+
+    chosen = prompts()[1::2][start:start + count]
+    kept = []
+    for name, words in chosen:
+        audio = decode(name)
+        if audio.duration < 0.1:
+            continue
+        reference = align(audio, words)
+        if reference.method == "forced":
+            kept.append(Prompt(name, words, audio, reference))
+    return kept
+
+
+def lipsync_result(subject: Subject, prompts: list[Prompt]) -> LipsyncResult:
+    from emoanim.eval.landmark_lipsync import performance_mouth, score_landmark_lipsync
+    from emoanim.eval.lipsync import bilabial_closure_rate, false_closure_rate, open_vowel_rate
+    from emoanim.eval.lipsync_run import ScoredClip, pool
+
+    if not prompts:
+        raise ValueError("lipsync_result: no prompts")
+    started = time.perf_counter()
+    clips, totals = [], {"closure": [0, 0], "opened": [0, 0], "false": [0, 0]}
+    for p in prompts:
+        known = p.reference if subject.uses_words else None  # the reference is the transcript's alignment
+        perf, _, _ = subject.perform(p.audio, transcript=p.words, phones=known)
+        for key, rate in (("closure", bilabial_closure_rate), ("opened", open_vowel_rate),
+                          ("false", false_closure_rate)):
+            value, n = rate(perf.expression, perf.fps, p.reference)
+            totals[key][0] += round(value * n)
+            totals[key][1] += n
+        scores = score_landmark_lipsync(performance_mouth(perf), p.reference, p.audio)
+        clips.append(ScoredClip(p.name, p.audio.duration, p.reference.method, scores))
+
+    def rate(key: str) -> tuple[float, int]:
+        hits, n = totals[key]
+        return (hits / n if n else 0.0), n
+
+    return LipsyncResult(len(prompts), sum(p.audio.duration for p in prompts), rate("closure"), rate("opened"),
+                         rate("false"), pool(clips), time.perf_counter() - started)
+
+
+def lipsync_rows(count: int, animator: str = "phonetic", **options) -> list[str]:
+    prompts = asterisk_prompts(count)
     rows = []
-    for label, with_words in (("with transcript", True), ("without (words recogniser)", False)):
-        clips, started = [], time.perf_counter()
-        for name, words in chosen:
-            audio = decode(name)
-            clip = score_clip(audio, words, Options(), name=name, with_transcript=with_words)
-            if clip.reference_method == "forced":
-                clips.append(clip)
-        s = pool(clips)
-        seconds = sum(c.seconds for c in clips)
-        rows.append(f"| lipsync: {len(clips)} Asterisk prompts ({seconds / 60:.1f} min), {label} | "
+    for subject in subjects_for(animator, **options):
+        r = lipsync_result(subject, prompts)
+        s = r.landmarks
+        rows.append(f"| lipsync: {r.prompts} Asterisk prompts ({r.seconds_audio / 60:.1f} min), {subject.label} | "
                     f"p b m closed {pct(s.bilabial_closure, s.bilabials)}; f v contact "
                     f"{pct(s.labiodental_contact, s.labiodentals)}; false closures in open vowels "
                     f"{pct(s.false_closure, s.open_vowels)}; jaw contrast {num(s.jaw_contrast, 3)} IOD; AV offset "
-                    f"{s.av_offset_frames:+d} frames ({s.av_offset_ms:+.0f} ms, median r {num(s.av_r)}) | "
-                    f"{time.perf_counter() - started:.0f} s |")
+                    f"{_offset(s)} | {r.seconds:.0f} s |")
     return rows
 
 
-def video_rows(data: Path) -> list[str]:
+def _offset(s) -> str:
+    if s.av_offset_frames is None:
+        return "-"
+    return f"{s.av_offset_frames:+d} frames ({s.av_offset_ms:+.0f} ms, median r {num(s.av_r)})"
+
+
+# ---- video: GRID ---------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GridClip:
+    path: Path
+    words: str
+    audio: object
+    real: object  # MouthTrack of the face in the video
+    missed: int
+
+
+def grid_clips(data: Path) -> list[GridClip]:
+    """Every GRID clip with its transcript, audio and the real face's mouth (measured once, shared by all rows)."""
+    from emoanim.audio import load_audio
     from emoanim.eval.lipsync_run import read_transcripts, transcript_for
-    from emoanim.eval.video_sync import evaluate_video, mean_match
-    from emoanim.pipeline import Options
+    from emoanim.eval.video_sync import video_mouth
 
     folder = data / "grid"
     table = read_transcripts(folder / "transcripts.tsv")
-    clips = sorted(folder.glob("*.mpg"))
+    clips = []
+    for path in sorted(folder.glob("*.mpg")):
+        real, missed = video_mouth(path)
+        clips.append(GridClip(path, transcript_for(path, table), load_audio(path), real, missed))
+    return clips
+
+
+def video_result(subject: Subject, clips: list[GridClip]) -> list:
+    """One `VideoSync` per clip: the animation made at the video's frame rate."""
+    from emoanim.eval.landmark_lipsync import performance_mouth
+    from emoanim.eval.video_sync import compare_mouths
+
+    results = []
+    for c in clips:
+        perf, _, _ = subject.perform(c.audio, transcript=c.words, fps=c.real.fps)
+        results.append(compare_mouths(c.real, performance_mouth(perf), c.path.name, c.missed))
+    return results
+
+
+def video_rows(data: Path, animator: str = "phonetic", **options) -> list[str]:
+    from emoanim.eval.video_sync import mean_match
+
+    started = time.perf_counter()
+    clips = grid_clips(data)
     rows = []
-    for label, with_words in (("with transcript", True), ("without", False)):
-        started = time.perf_counter()
-        results = [evaluate_video(c, Options(transcript=transcript_for(c, table) if with_words else None))
-                   for c in clips]
+    for subject in subjects_for(animator, **options):
+        results = video_result(subject, clips)
         o, w = mean_match([r.opening for r in results]), mean_match([r.width for r in results])
+        label = "without" if subject.label.startswith("without") else subject.label
         rows.append(f"| video: {len(clips)} GRID clips, {label} | mouth opening r {num(o.r)}, best lag "
                     f"{o.lag_frames:+d} frames ({o.lag_ms:+.0f} ms, r {num(o.lag_r)}), RMSE {num(o.rmse)}; width r "
                     f"{num(w.r)}, RMSE {num(w.rmse)}; per clip opening r "
                     f"{', '.join(num(r.opening.r) for r in results)} | {time.perf_counter() - started:.0f} s |")
+        started = time.perf_counter()
     return rows
 
 
-def curves_rows(data: Path) -> list[str]:
-    from emoanim.eval.curves_compare import compare_curves, read_facegood
-    from emoanim.pipeline import Options, run
+# ---- curves: the held-out FACEGOOD take ----------------------------------------------------------------------------
 
-    started = time.perf_counter()
+def curves_result(subject: Subject, data: Path):
+    """`CurvesComparison` of the animation of take `FACEGOOD_TAKE`'s wav against its keyed curves. Phone-driven
+    animators get phones from the ``phones`` recogniser (the speech is Mandarin; no transcript)."""
+    from emoanim.audio import load_audio
+    from emoanim.eval.curves_compare import compare_curves, read_facegood
+    from emoanim.rigs import get_rig
+
     truth = read_facegood(data / "facegood" / "bs_value" / f"bs_value_{FACEGOOD_TAKE}.npy")
-    pred = run(data / "facegood" / "wav" / f"{FACEGOOD_TAKE}.wav", Options(recognizer="phones")).curves
-    c = compare_curves(pred, truth)
+    audio = load_audio(data / "facegood" / "wav" / f"{FACEGOOD_TAKE}.wav")
+    perf, _, _ = subject.perform(audio, recognizer="phones")
+    return compare_curves(get_rig("arkit").curves(perf), truth)
+
+
+def curves_rows(data: Path, animator: str = "phonetic", **options) -> list[str]:
+    subject = subjects_for(animator, **options)[-1]  # no transcript exists: the audio-only way
+    started = time.perf_counter()
+    c = curves_result(subject, data)
     groups = "; ".join(f"{g.group} r {num(g.r)} ({g.correlated}/{g.channels} moving) RMSE {num(g.rmse, 3)}"
                        for g in c.groups)
-    return [f"| curves: FACEGOOD take {FACEGOOD_TAKE} ({c.frames / c.fps:.0f} s, Mandarin, phone recognition) | "
+    how = "phone recognition" if subject.instance.needs_phones else "audio only"
+    return [f"| curves: FACEGOOD take {FACEGOOD_TAKE} ({c.frames / c.fps:.0f} s, Mandarin, {how}) | "
             f"{groups}; default head: LVE {num(c.lve_mm)} mm ({num(c.lve_mm2)} mm²), MVE {num(c.mve_mm)} mm, "
             f"FDD {num(c.fdd_mm2, 3)} mm² | {time.perf_counter() - started:.0f} s |"]
 
 
-def emotion_rows() -> list[str]:
+# ---- emotion: EMFACS, intensity, blinks, head ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EmotionResult:
+    seconds_audio: float
+    passed: tuple[str, ...]  # emotions whose EMFACS prototype is shown (and nothing else)
+    monotone: tuple[str, ...]  # emotions whose prototype strength rises with intensity
+    tested: int
+    blinks: object  # BlinkStats of the neutral performance
+    head: object  # HeadMotionStats of the neutral performance
+    seconds: float
+
+
+def emotion_result(subject: Subject, audio=None, transcript: str | None = None) -> EmotionResult:
+    """Every non-neutral emotion on one clip (default examples/speech.wav and its transcript), the same phones and
+    seed as the neutral take so only the emotion differs."""
     from emoanim.audio import load_audio
     from emoanim.emotion import EMOTIONS
     from emoanim.eval.emotion_metrics import (blink_stats, emfacs_score, head_motion_stats, intensity_monotonicity,
                                               prototype_strength)
-    from emoanim.pipeline import Options, perform
 
     started = time.perf_counter()
-    audio = load_audio(REPO / "examples" / "speech.wav")
-    base = Options(transcript=(REPO / "examples" / "speech.txt").read_text())
-    neutral, phones, _ = perform(audio, base)
+    if audio is None:
+        audio = load_audio(EXAMPLE_SPEECH)
+        transcript = EXAMPLE_TRANSCRIPT.read_text()
+    neutral, phones, _ = subject.perform(audio, transcript=transcript)
+
+    def shown(spec: str) -> np.ndarray:
+        return subject.perform(audio, spec, transcript=transcript, phones=phones)[0].expression
+
     passed, monotone = [], []
     for emotion in EMOTIONS[1:]:
-        shown, _, _ = perform(audio, replace(base, emotion=emotion), phones=phones)
-        if emfacs_score(shown.expression, neutral.expression, emotion).passed:
+        if emfacs_score(shown(emotion), neutral.expression, emotion).passed:
             passed.append(emotion)
-        levels = (0.25, 0.5, 0.75, 1.0)
-        strengths = [prototype_strength(perform(audio, replace(base, emotion=f"{emotion}:{k}"), phones=phones)[0]
-                                        .expression, neutral.expression, emotion) for k in levels]
-        if intensity_monotonicity(levels, strengths).monotone:
+        strengths = [prototype_strength(shown(f"{emotion}:{k}"), neutral.expression, emotion)
+                     for k in INTENSITY_LEVELS]
+        if intensity_monotonicity(INTENSITY_LEVELS, strengths).monotone:
             monotone.append(emotion)
-    blinks = blink_stats(neutral.expression, neutral.fps)
-    head = head_motion_stats(neutral.head, neutral.fps)
-    return [f"| emotion: examples/speech.wav ({audio.duration:.0f} s), 7 emotions | EMFACS prototype passed "
-            f"{len(passed)}/7; intensity monotone {len(monotone)}/7; blinks {blinks.per_minute:.1f}/min, mean "
-            f"{blinks.mean_duration_s * 1000:.0f} ms (human: {blinks.rate_human and blinks.duration_human}); head "
-            f"std pitch/yaw/roll {'/'.join(num(v, 1) for v in head.std_deg)} deg, spectral slope "
-            f"{num(head.spectral_slope, 1)}, power above 2 Hz {head.jitter_share:.1%} | "
-            f"{time.perf_counter() - started:.0f} s |"]
+    return EmotionResult(audio.duration, tuple(passed), tuple(monotone), len(EMOTIONS) - 1,
+                         blink_stats(neutral.expression, neutral.fps), head_motion_stats(neutral.head, neutral.fps),
+                         time.perf_counter() - started)
+
+
+def emotion_rows(animator: str = "phonetic", **options) -> list[str]:
+    r = emotion_result(subjects_for(animator, **options)[0])
+    b, h = r.blinks, r.head
+    return [f"| emotion: examples/speech.wav ({r.seconds_audio:.0f} s), {r.tested} emotions | EMFACS prototype passed "
+            f"{len(r.passed)}/{r.tested}; intensity monotone {len(r.monotone)}/{r.tested}; blinks "
+            f"{b.per_minute:.1f}/min, mean {b.mean_duration_s * 1000:.0f} ms "
+            f"(human: {b.rate_human and b.duration_human}); "
+            f"head std pitch/yaw/roll {'/'.join(num(v, 1) for v in h.std_deg)} deg, spectral slope "
+            f"{num(h.spectral_slope, 1)}, power above 2 Hz {h.jitter_share:.1%} | {r.seconds:.0f} s |"]
+
+
+# ---- speed ---------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SpeedResult:
+    seconds_audio: float
+    seconds: dict  # stage -> fastest seconds: align, animate, post, rig (ARKit curves)
+
+    @property
+    def animate_rtf(self) -> float:
+        return self.seconds_audio / self.seconds["animate"]
+
+    @property
+    def pipeline_rtf(self) -> float:
+        return self.seconds_audio / sum(self.seconds.values())
+
+
+def speed_result(subject: Subject, audio=None, transcript: str | None = None, repeats: int = 3) -> SpeedResult:
+    """Fastest of ``repeats`` runs of each stage (emoanim.eval.bench.timed: the least-disturbed run on a shared
+    machine): alignment when the animator needs it (of the transcript, or recognition without one), animate,
+    post-processing, ARKit curves. The caller sets torch's thread count."""
+    from emoanim.audio import load_audio
+    from emoanim.emotion import EmotionTrack
+    from emoanim.eval.bench import timed
+    from emoanim.motion.post import apply as post_process
+    from emoanim.phonetics import DEFAULT_RECOGNIZER
+    from emoanim.pipeline import align_long
+    from emoanim.rigs import get_rig
+
+    if audio is None:
+        audio = load_audio(EXAMPLE_SPEECH)
+        transcript = EXAMPLE_TRANSCRIPT.read_text()
+    animator, track = subject.instance, EmotionTrack.parse("happy")
+    words = transcript if subject.uses_words else None
+    seconds, phones = {"align": 0.0}, None
+    if animator.needs_phones:
+        seconds["align"], phones = timed(
+            lambda: align_long(audio, words, subject.recognizer or DEFAULT_RECOGNIZER), repeats)
+    seconds["animate"], perf = timed(lambda: animator.animate(audio, track, phones=phones, fps=30.0, seed=0),
+                                     repeats)
+    seconds["post"], perf = timed(lambda: post_process(perf, audio=audio, phones=phones, emotion=track, seed=0),
+                                  repeats)
+    seconds["rig"], _ = timed(lambda: get_rig("arkit").curves(perf), repeats)
+    return SpeedResult(audio.duration, seconds)
 
 
 def main() -> None:
@@ -133,16 +395,19 @@ def main() -> None:
     parser.add_argument("--prompts", type=int, default=24, help="Asterisk prompts from the test split (default 24)")
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data", help="shared data folder")
     parser.add_argument("--skip", default="", help="comma-separated parts to leave out: lipsync,video,curves,emotion")
+    parser.add_argument("--animator", default="phonetic", help="registry name: phonetic, emote, emoface")
+    parser.add_argument("--checkpoint", type=Path, help="a learned animator's checkpoint (default checkpoints/NAME.pt)")
     args = parser.parse_args()
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    options = {"checkpoint": args.checkpoint} if args.checkpoint else {}
 
-    print("| data | phonetic animator | time |")
+    print(f"| data | {args.animator} animator | time |")
     print("|---|---|---|")
     parts = {
-        "lipsync": lambda: lipsync_rows(args.prompts),
-        "video": lambda: video_rows(args.data),
-        "curves": lambda: curves_rows(args.data),
-        "emotion": emotion_rows,
+        "lipsync": lambda: lipsync_rows(args.prompts, args.animator, **options),
+        "video": lambda: video_rows(args.data, args.animator, **options),
+        "curves": lambda: curves_rows(args.data, args.animator, **options),
+        "emotion": lambda: emotion_rows(args.animator, **options),
     }
     for name, make in parts.items():
         if name in skip:

@@ -69,7 +69,9 @@ def score_clip(audio: Audio, words: str, options, name: str = "", with_transcrip
 
 def pool(clips: list[ScoredClip]) -> LandmarkLipSync:
     """Rates pooled over every phone of every clip; jaw contrast averaged over clips (weighted by their vowels);
-    the offset is the median over clips (robust to one clip where the envelope and mouth do not line up)."""
+    the offset is the median over the clips that have one (robust to one clip where the envelope and mouth do not
+    line up); a clip whose mouth or envelope never varies has no offset (its r is NaN, and `best_lag` reports lag 0
+    there, which would pull the median towards 0)."""
     if not clips:
         raise ValueError("pool: no clips")
     s = [c.scores for c in clips]
@@ -81,7 +83,7 @@ def pool(clips: list[ScoredClip]) -> LandmarkLipSync:
     contrasts = [(x.jaw_contrast, x.open_vowels) for x in s if np.isfinite(x.jaw_contrast)]
     weight = sum(w for _, w in contrasts)
     contrast = sum(c * w for c, w in contrasts) / weight if weight else float("nan")
-    offsets = [x for x in s if x.av_offset_frames is not None]
+    offsets = [x for x in s if x.av_offset_frames is not None and np.isfinite(x.av_r)]
     frames = int(round(float(np.median([x.av_offset_frames for x in offsets])))) if offsets else None
     ms = float(np.median([x.av_offset_ms for x in offsets])) if offsets else float("nan")
     r = float(np.median([x.av_r for x in offsets])) if offsets else float("nan")
