@@ -74,6 +74,19 @@ def test_augmentation_keeps_length_changes_the_signal_and_is_seeded():
     assert np.abs(a - x).mean() > 1e-3
 
 
+def test_the_mu_law_codec_quantises_like_a_telephone_line():
+    from emoanim.train.augment import mu_law
+
+    t = np.arange(16000) / 16000
+    loud = (0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float64)
+    high = 0.5 * np.sin(2 * np.pi * 6000 * t)  # above the 4 kHz telephone band
+    snr = 10 * np.log10(np.mean(loud ** 2) / np.mean((mu_law(loud) - loud) ** 2))
+    assert 30 < snr < 45  # 8-bit G.711: about 38 dB on a full-band tone, never lossless
+    assert np.sqrt(np.mean(mu_law(high)[2000:-2000] ** 2)) < 0.05  # the band above 4 kHz is gone
+    quiet = 0.01 * loud
+    assert np.abs(mu_law(quiet) - quiet).max() < 0.01 * np.abs(mu_law(loud) - loud).max() * 10  # companding
+
+
 @pytest.mark.parametrize("name", ["flint_tiny", "emoface_tiny", "emote_tiny"])
 def test_tiny_configs_train_and_the_loss_falls(root, name):
     before = train(_config(name, root / "before", root, **{"train.steps": 0}), progress=False)

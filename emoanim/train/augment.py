@@ -1,5 +1,6 @@
 """Audio augmentation for training windows: gain, additive noise, band-limiting by resampling (telephone-like
-channels), and a simple synthetic reverb. Each is applied with its own probability, seeded by the caller's rng."""
+channels), a codec (G.711 mu-law telephone speech), and a simple synthetic reverb. Each is applied with its own
+probability, seeded by the caller's rng."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ class Augmentation:
     reverb: float = 0.3  # probability of reverb
     rt60_s: tuple[float, float] = (0.15, 0.6)  # reverberation time range (small rooms to living rooms)
     wet: tuple[float, float] = (0.1, 0.5)  # reverberant share of the mix
+    codec: float = 0.0  # probability of a G.711 mu-law round trip at 8 kHz (the shipped checkpoints had none)
 
     @classmethod
     def from_config(cls, config) -> "Augmentation | None":
@@ -37,6 +39,8 @@ class Augmentation:
             x = add_reverb(x, rng.uniform(*self.rt60_s), rng.uniform(*self.wet), rng)
         if rng.random() < self.resample:
             x = band_limit(x, int(rng.choice(LOW_RATES)))
+        if rng.random() < self.codec:
+            x = mu_law(x)
         if rng.random() < self.noise:
             x = add_noise(x, rng.uniform(*self.snr_db), rng)
         x = x * 10 ** (rng.uniform(-self.gain_db, self.gain_db) / 20)
@@ -47,6 +51,18 @@ def add_noise(x: np.ndarray, snr_db: float, rng: np.random.Generator) -> np.ndar
     """White noise at ``snr_db`` below the signal's mean power."""
     power = float(np.mean(x ** 2)) or 1e-8
     return x + rng.normal(0.0, np.sqrt(power / 10 ** (snr_db / 10)), len(x))
+
+
+MU = 255.0  # G.711 mu-law (ITU-T G.711, North America / Japan telephony)
+
+
+def mu_law(x: np.ndarray) -> np.ndarray:
+    """A telephone line: 8 kHz band, then 8-bit mu-law companding and back (G.711's quantisation noise, which is
+    loud in quiet passages and rides on the signal, unlike additive noise)."""
+    narrow = np.clip(band_limit(x, 8000), -1.0, 1.0)
+    code = np.round(np.sign(narrow) * np.log1p(MU * np.abs(narrow)) / np.log1p(MU) * 127.0)  # 8 bits: -127..127
+    y = code / 127.0
+    return np.sign(y) * np.expm1(np.abs(y) * np.log1p(MU)) / MU
 
 
 def band_limit(x: np.ndarray, rate: int) -> np.ndarray:

@@ -13,7 +13,7 @@ Config (``data`` section)::
       asterisk: {count: 0, val_count: 0}       # prompts from the tune / held-out test halves
       facegood: {root: null, holdout: null}    # e.g. ../shared/data/facegood; holdout: one take for validation
       flame: {root: null, audio_root: null}    # with target: flame; see emoanim.train.flame_source
-      augment: {enabled: true, gain_db: 6, noise: 0.5, resample: 0.2, reverb: 0.3}
+      augment: {enabled: true, gain_db: 6, noise: 0.5, resample: 0.2, reverb: 0.3, codec: 0.0}  # codec: mu-law
 """
 from __future__ import annotations
 
