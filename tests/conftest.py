@@ -59,3 +59,22 @@ def write_wav(path: Path, samples: np.ndarray, sample_rate: int = 16_000, subtyp
 
     sf.write(str(path), samples, sample_rate, subtype=subtype)
     return path
+
+
+@pytest.fixture
+def tiny_wav2vec2():
+    """A builder: ``tiny_wav2vec2(folder)`` saves a small random wav2vec2 there with ``save_pretrained`` (what a user's
+    local folder holds) and returns the folder. Conv strides 5 x 4: 800 feature frames a second, cheap for tests."""
+    def build(folder: Path, hidden: int = 32, layers: int = 2) -> Path:
+        import torch
+        from transformers import Wav2Vec2Config, Wav2Vec2Model
+
+        config = Wav2Vec2Config(hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=2,
+                                intermediate_size=2 * hidden, conv_dim=(16, 16), conv_kernel=(10, 8),
+                                conv_stride=(5, 4), num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=2,
+                                layerdrop=0.0)
+        torch.manual_seed(0)
+        Wav2Vec2Model(config).save_pretrained(folder)
+        return folder
+
+    return build

@@ -114,21 +114,10 @@ def test_cli_refuses_bad_learned_options_in_one_line(tiny, clip, tmp_path, capsy
     assert not list(tmp_path.glob("*.csv"))
 
 
-def _tiny_wav2vec2(folder: Path) -> Path:
-    from transformers import Wav2Vec2Config, Wav2Vec2Model
 
-    # Conv strides 5 x 4: 800 feature frames per second, cheap attention for a test.
-    config = Wav2Vec2Config(hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32,
-                            conv_dim=(16, 16), conv_kernel=(10, 8), conv_stride=(5, 4), num_conv_pos_embeddings=16,
-                            num_conv_pos_embedding_groups=2, layerdrop=0.0)
-    torch.manual_seed(0)
-    Wav2Vec2Model(config).save_pretrained(folder)
-    return folder
-
-
-def test_speech_encoder_points_a_checkpoint_at_a_moved_wav2vec2_folder(tiny, clip, tmp_path, capsys):
+def test_speech_encoder_points_a_checkpoint_at_a_moved_wav2vec2_folder(tiny, clip, tmp_path, capsys, tiny_wav2vec2):
     pytest.importorskip("transformers")
-    trained_with = _tiny_wav2vec2(tmp_path / "w2v_trainer")
+    trained_with = tiny_wav2vec2(tmp_path / "w2v_trainer", hidden=16, layers=1)
     checkpoint = train(_config("emoface_tiny", tiny["root"], **{
         "train.out": tmp_path / "run", "train.steps": 2, "train.batch": 2, "model.speech.kind": "wav2vec2",
         "model.speech.path": trained_with}), progress=False).checkpoint

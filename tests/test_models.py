@@ -120,20 +120,11 @@ def test_checkpoint_errors_are_one_line_and_name_the_file(tmp_path):
         load_checkpoint(flint, "emote")
 
 
-def _tiny_wav2vec2(folder):
-    from transformers import Wav2Vec2Config, Wav2Vec2Model
 
-    config = Wav2Vec2Config(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
-                            conv_dim=(16, 16), conv_stride=(5, 4), conv_kernel=(10, 8), num_conv_pos_embeddings=16,
-                            num_conv_pos_embedding_groups=2, layerdrop=0.0)
-    torch.manual_seed(0)
-    Wav2Vec2Model(config).save_pretrained(folder)
-    return folder
-
-
-def test_tiny_wav2vec2_loads_from_its_folder_and_frozen_weights_stay_out_of_checkpoints(tmp_path):
+def test_tiny_wav2vec2_loads_from_its_folder_and_frozen_weights_stay_out_of_checkpoints(
+        tmp_path, tiny_wav2vec2):
     pytest.importorskip("transformers")
-    folder = _tiny_wav2vec2(tmp_path / "w2v")
+    folder = tiny_wav2vec2(tmp_path / "w2v")
     encoder = HFSpeechEncoder(folder, dim=24).train()
     assert not encoder.backbone.training  # frozen: dropout off even in training mode
     out = encoder(torch.randn(2, 16000), frames=30)
