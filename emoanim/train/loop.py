@@ -17,8 +17,8 @@ Config (``train`` section)::
                      closure: 0.0, lip_reading: 0.0, emotion_consistency: 0.0}}
 
 ``device``: auto (a CUDA GPU when there is one), cpu or cuda. ``workers``: processes drawing batches ahead (0: in
-the training process). ``schedule``: constant or cosine (`learning_rate`). ``max_seconds``: stop early, with a checkpoint, after this much training time (the card
-records the step reached). The critics (frozen, `emoanim.models.critics`) are loaded only when their loss weight
+the training process). ``schedule``: constant or cosine (`learning_rate`). ``max_seconds``: stop early, with a
+checkpoint, after this much training time (the card records the step reached). The critics (frozen, `emoanim.models.critics`) are loaded only when their loss weight
 is not zero.
 """
 from __future__ import annotations
@@ -146,9 +146,9 @@ def train(config: Mapping[str, Any], progress: bool = True, command: str = "") -
         while step < steps:
             torch.manual_seed(seed * 1_000_003 + step)
             batch = next(batches).to(device)
+            time_done = (time.perf_counter() - started) / float(max_seconds) if max_seconds else 0.0
             for group in optimizer.param_groups:
-                group["lr"] = learning_rate(base_lr, step, steps, warmup, schedule,
-                                            (time.perf_counter() - started) / float(max_seconds) if max_seconds else 0.0)
+                group["lr"] = learning_rate(base_lr, step, steps, warmup, schedule, time_done)
             terms = step_losses(model, kind, batch, weights, critics)
             total = sum(weights[name] * value for name, value in terms.items())
             optimizer.zero_grad(set_to_none=True)
