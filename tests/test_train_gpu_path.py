@@ -154,3 +154,35 @@ def test_flint_can_train_with_the_closure_hinge(root):
     terms = step_losses(flint, "flint", batch, {"closure": 1.0})
     assert "closure" in terms and float(terms["closure"].detach()) >= 0.0
     assert "closure" not in step_losses(flint, "flint", batch, {})
+
+
+def test_fine_tuning_starts_from_a_checkpoint_and_trains_only_the_named_modules(root):
+    base = train(_config("emoface_tiny", root / "base", **{"train.steps": 3}), progress=False).checkpoint
+    tuned = train(_config("emoface_tiny", root / "tuned", **{
+        "train.steps": 4, "train.init": str(base), "train.trainable": "[head]", "train.losses.closure": 1.0,
+        "train.losses.closure_margin": 0.02, "train.losses.opening": 0.5}), progress=False)
+    before, after = load_checkpoint(base).model.state_dict(), load_checkpoint(tuned.checkpoint).model.state_dict()
+    changed = {k for k in before if not torch.equal(before[k], after[k])}
+    assert changed == {"head.weight", "head.bias"}
+    logged = (root / "tuned" / "emoface_tiny" / "log.jsonl").read_text()
+    assert '"opening"' in logged and '"closure"' in logged
+    with pytest.raises(InputError, match="names no module"):
+        train(_config("emoface_tiny", root / "bad", **{"train.init": str(base), "train.trainable": "[nothing]"}),
+              progress=False)
+    with pytest.raises(InputError, match="another model config"):
+        train(_config("emoface_tiny", root / "other", **{"train.init": str(base), "model.dim": 16}), progress=False)
+
+
+def test_the_metric_hinges_push_the_way_the_metrics_count():
+    from emoanim.motion.channels import ARKIT_INDEX
+    from emoanim.train import losses
+
+    target = torch.zeros(1, 4, 52)
+    target[0, 2, ARKIT_INDEX["jawOpen"]] = 0.4  # an open vowel frame; frames 0, 1, 3 are shut (aperture 0)
+    pred = target.clone()
+    assert float(losses.opening(pred, target)) == 0.0 and float(losses.closure(pred, target)) == 0.0
+    pred[0, 2, ARKIT_INDEX["jawOpen"]] = 0.2  # under-opened
+    assert float(losses.opening(pred, target)) == pytest.approx(0.04)
+    pred[0, 1, ARKIT_INDEX["jawOpen"]] = 0.04  # just under the 0.05 closed line: fine without a margin
+    assert float(losses.closure(pred, target)) == 0.0
+    assert float(losses.closure(pred, target, margin=0.02)) == pytest.approx(0.01 ** 2 / 3)

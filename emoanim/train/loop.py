@@ -11,15 +11,17 @@ Config (``train`` section)::
 
     train: {seed: 0, steps: 2000, batch: 16, lr: 3.0e-4, weight_decay: 0.01, warmup: 100, clip: 1.0,
             log_every: 20, val_every: 500, save_every: 500, val_items: 16, out: runs/emoface, resume: true,
-            device: auto, workers: 0, max_seconds: null, schedule: constant,
+            device: auto, workers: 0, max_seconds: null, schedule: constant, init: null, trainable: [],
             critics: {lipreader: runs/lipreader/last.pt, expression: runs/expression/last.pt},
             losses: {reconstruction: 1.0, velocity: 0.5, kl: 1.0e-3, swap_content: 0.0, swap_emotion: 0.0,
-                     closure: 0.0, lip_reading: 0.0, emotion_consistency: 0.0}}
+                     closure: 0.0, closure_margin: 0.0, opening: 0.0, lip_reading: 0.0, emotion_consistency: 0.0}}
 
 ``device``: auto (a CUDA GPU when there is one), cpu or cuda. ``workers``: processes drawing batches ahead (0: in
-the training process). ``schedule``: constant or cosine (`learning_rate`). ``max_seconds``: stop early, with a
-checkpoint, after this much training time (the card records the step reached). The critics (frozen, `emoanim.models.critics`) are loaded only when their loss weight
-is not zero.
+the training process). ``schedule``: constant or cosine (`learning_rate`). ``init``: a checkpoint to start from
+(fine-tuning); ``trainable``: train only these modules (`freeze_except`). ``max_seconds``: stop early, with a
+checkpoint, after this much training time (the card records the step reached). The critics (frozen,
+`emoanim.models.critics`) are loaded only when their loss weight is not zero. ``losses.closure_margin`` is a setting,
+not a weight: how far below the closed threshold the closure hinge aims.
 """
 from __future__ import annotations
 
@@ -47,7 +49,7 @@ from emoanim.train.augment import Augmentation
 from emoanim.train.dataset import Batch, Corpus, StepBatches, build_corpus, sample_batch
 
 DEFAULT_LOSSES = {"reconstruction": 1.0, "velocity": 0.5, "kl": 1e-3, "swap_content": 0.0, "swap_emotion": 0.0,
-                  "closure": 0.0, "lip_reading": 0.0, "emotion_consistency": 0.0}
+                  "closure": 0.0, "opening": 0.0, "lip_reading": 0.0, "emotion_consistency": 0.0}
 CRITIC_KINDS = ("lipreader", "expression")
 CRITIC_NOISE = 0.02  # std of noise added to the critics' training motion, so they also read smoother, noisier
 # predictions rather than only the teacher's exact shapes
@@ -105,6 +107,9 @@ def train(config: Mapping[str, Any], progress: bool = True, command: str = "") -
     model = build_model(model_cfg)
     if flint_prior is not None:
         model.flint.load_state_dict(flint_prior.model.state_dict())
+    if train_cfg.get("init") and not (last.is_file() and train_cfg.get("resume", True)):
+        start_from(model, model_cfg, train_cfg["init"], kind)
+    frozen = freeze_except(model, list(train_cfg.get("trainable") or []))
     model.to(device)
     critics = load_critics(train_cfg.get("critics") or {}, weights, device)
     trainable = [p for p in model.parameters() if p.requires_grad]
@@ -141,7 +146,7 @@ def train(config: Mapping[str, Any], progress: bool = True, command: str = "") -
     batches = iter(StepBatches(corpus.train, int(train_cfg.get("batch", 16)), window, seed,
                                augment if kind not in ("flint",) + CRITIC_KINDS else None)
                    .loader(step, steps, int(train_cfg.get("workers", 0))))
-    model.train()
+    train_mode(model, frozen)
     try:
         while step < steps:
             torch.manual_seed(seed * 1_000_003 + step)
@@ -171,7 +176,7 @@ def train(config: Mapping[str, Any], progress: bool = True, command: str = "") -
                                           seed)
                 log.write(json.dumps({"step": step, "validation": result.metrics}) + "\n")
                 say(f"step {step}: " + ", ".join(f"{k} {v:.4g}" for k, v in result.metrics.items()))
-                model.train()
+                train_mode(model, frozen)
             if (save_every and step % save_every == 0) or step == steps:
                 card.metrics = dict(result.metrics)
                 card.notes = [_progress_note(device, step, step - first_step, time.perf_counter() - started)]
@@ -207,7 +212,7 @@ def step_losses(model: nn.Module, kind: str, batch: Batch, weights: Mapping[str,
                  "kl": kl_divergence(out.mean, out.log_var)}
         if weights.get("closure") and out.motion.shape[-1] == 52:
             # mean squared error lets the VAE round brief closures off (2-3 frames of /p b m/); the hinge keeps them
-            terms["closure"] = losses.swap_content(out.motion, batch.targets)
+            terms["closure"] = losses.closure(out.motion, batch.targets, float(weights.get("closure_margin", 0.0)))
         return terms
     pred = model(batch.samples, batch.weights)
     terms = {"reconstruction": losses.reconstruction(pred, batch.targets),
@@ -219,12 +224,48 @@ def step_losses(model: nn.Module, kind: str, batch: Batch, weights: Mapping[str,
         terms["swap_emotion"] = losses.swap_emotion(swapped, batch.targets[other])
     if pred.shape[-1] == 52:
         if weights.get("closure"):
-            terms["closure"] = losses.swap_content(pred, batch.targets)  # the same hinge, on the plain prediction
+            terms["closure"] = losses.closure(pred, batch.targets, float(weights.get("closure_margin", 0.0)))
+        if weights.get("opening"):
+            terms["opening"] = losses.opening(pred, batch.targets)
         if weights.get("lip_reading") and critics is not None and critics.lipreader is not None:
             terms["lip_reading"] = losses.critic_agreement(critics.lipreader(pred), critics.lipreader(batch.targets))
         if weights.get("emotion_consistency") and critics is not None and critics.expression is not None:
             terms["emotion_consistency"] = losses.soft_cross_entropy(critics.expression(pred), batch.emotion)
     return terms
+
+
+def start_from(model: nn.Module, model_cfg: Mapping[str, Any], path: str, kind: str) -> None:
+    """``train.init``: begin from a trained checkpoint's weights (fine-tuning), with a fresh optimizer at step 0."""
+    source = load_checkpoint(path, kind)
+    ignore = ("flint_checkpoint",)  # where the prior came from, not its shape
+    if {k: v for k, v in source.config["model"].items() if k not in ignore} != \
+            {k: v for k, v in model_cfg.items() if k not in ignore}:
+        raise InputError("train.init names a checkpoint of another model config", path=path,
+                         hint="fine-tune with the config that checkpoint was trained with")
+    model.load_state_dict(source.model.state_dict())
+
+
+def freeze_except(model: nn.Module, prefixes: list[str]) -> list[nn.Module]:
+    """``train.trainable``: only parameters under these module names train (e.g. ``[head]``: last-layer
+    fine-tuning); [] trains everything that is not frozen by design. Returns the modules left with nothing to train,
+    which `train_mode` keeps in eval mode so their dropout does not perturb the features the trained part sees."""
+    if not prefixes:
+        return []
+    names = [name for name, _ in model.named_parameters()]
+    unknown = [p for p in prefixes if not any(n == p or n.startswith(p + ".") for n in names)]
+    if unknown:
+        raise InputError(f"train.trainable names no module of this model: {', '.join(unknown)}",
+                         hint="use module names such as head, transformer, to_latent")
+    for name, parameter in model.named_parameters():
+        parameter.requires_grad_(any(name == p or name.startswith(p + ".") for p in prefixes))
+    return [module for module in model.modules()
+            if not any(p.requires_grad for p in module.parameters()) and any(True for _ in module.parameters())]
+
+
+def train_mode(model: nn.Module, frozen: list[nn.Module]) -> None:
+    model.train()
+    for module in frozen:
+        module.eval()
 
 
 def learning_rate(base: float, step: int, steps: int, warmup: int, schedule: str, time_done: float) -> float:

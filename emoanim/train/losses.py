@@ -7,6 +7,8 @@
   emotion, then (content) wherever the original target's lips are shut, the swapped output's must be too, and
   (emotion) its upper face (brows, eyes, cheeks, nose: the channels speech does not drive) must match the other
   window's target. Emotion thus cannot leak into lip closure, nor speech into the upper face.
+- `closure`, `opening`: hinges on what lip-sync metrics check (`emoanim.eval.lipsync`): shut lips where the target
+  is shut, an open jaw where the target opens for a vowel;
 - `critic_agreement`, `soft_cross_entropy`: the perceptual losses through the frozen critics
   (`emoanim.models.critics`): the lip reader must read the prediction as it reads the target, and the expression
   classifier must see the emotion the window was asked for.
@@ -16,7 +18,7 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as F
 
-from emoanim.eval.lipsync import CLOSED_APERTURE
+from emoanim.eval.lipsync import CLOSED_APERTURE, OPEN_JAW
 from emoanim.motion.channels import ARKIT_INDEX, ARKIT_NAMES
 
 UPPER_FACE = [ARKIT_INDEX[n] for n in ARKIT_NAMES if n.startswith(("brow", "cheek", "nose", "eyeSquint", "eyeWide"))]
@@ -38,11 +40,26 @@ def lip_aperture(motion: torch.Tensor) -> torch.Tensor:
     return torch.clamp(motion[..., _JAW] - motion[..., _CLOSE] + 0.5 * motion[..., _PARTING].mean(dim=-1), min=0.0)
 
 
-def swap_content(swapped: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Hinge: on frames where ``target`` is closed, ``swapped``'s aperture above the closed threshold is penalised."""
+def closure(pred: torch.Tensor, target: torch.Tensor, margin: float = 0.0) -> torch.Tensor:
+    """Hinge: on frames where ``target`` is closed, ``pred``'s aperture above the closed threshold less ``margin`` is
+    penalised (a margin aims below the line, so near misses are pulled shut rather than left at the threshold)."""
     closed = (lip_aperture(target) <= CLOSED_APERTURE).float()
-    excess = torch.clamp(lip_aperture(swapped) - CLOSED_APERTURE, min=0.0) ** 2
+    excess = torch.clamp(lip_aperture(pred) - (CLOSED_APERTURE - margin), min=0.0) ** 2
     return (excess * closed).sum() / closed.sum().clamp(min=1.0)
+
+
+def swap_content(swapped: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """EMOTE's content term: the swapped-emotion output must keep the target's lip closures."""
+    return closure(swapped, target)
+
+
+def opening(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Hinge: on frames where ``target`` opens the jaw to an open vowel's height, ``pred``'s jaw opening short of
+    the target's is penalised (regression to the mean flattens exactly these peaks)."""
+    jaw, want = pred[..., _JAW], target[..., _JAW]
+    opened = (want >= OPEN_JAW).float()
+    short = torch.clamp(want - jaw, min=0.0) ** 2
+    return (short * opened).sum() / opened.sum().clamp(min=1.0)
 
 
 def swap_emotion(swapped: torch.Tensor, other_target: torch.Tensor) -> torch.Tensor:
