@@ -74,7 +74,7 @@ def test_critic_losses_need_their_critic_and_judge_the_prediction(root):
     with pytest.raises(InputError, match="no lipreader critic"):
         train(missing, progress=False)
     # the same batch: a prediction equal to the target reads alike (zero agreement loss); a flat one does not
-    from emoanim.train.loop import Critics
+    from emoanim.train.model_setup import Critics
 
     corpus = build_corpus(OmegaConf.to_container(config.data), 30.0)
     batch = sample_batch(corpus.train, 4, 32, np.random.default_rng(0))
@@ -186,3 +186,8 @@ def test_the_metric_hinges_push_the_way_the_metrics_count():
     pred[0, 1, ARKIT_INDEX["jawOpen"]] = 0.04  # just under the 0.05 closed line: fine without a margin
     assert float(losses.closure(pred, target)) == 0.0
     assert float(losses.closure(pred, target, margin=0.02)) == pytest.approx(0.01 ** 2 / 3)
+    # parting: frame 2 is clearly apart in the target (aperture 0.4); shutting it there costs, opening it does not
+    assert float(losses.parting(target, target)) == 0.0
+    shut = target.clone()
+    shut[0, 2, ARKIT_INDEX["mouthClose"]] = 0.4
+    assert float(losses.parting(shut, target)) == pytest.approx(0.1 ** 2)

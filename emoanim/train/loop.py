@@ -14,7 +14,8 @@ Config (``train`` section)::
             device: auto, workers: 0, max_seconds: null, schedule: constant, init: null, trainable: [],
             critics: {lipreader: runs/lipreader/last.pt, expression: runs/expression/last.pt},
             losses: {reconstruction: 1.0, velocity: 0.5, kl: 1.0e-3, swap_content: 0.0, swap_emotion: 0.0,
-                     closure: 0.0, closure_margin: 0.0, opening: 0.0, lip_reading: 0.0, emotion_consistency: 0.0}}
+                     closure: 0.0, closure_margin: 0.0, opening: 0.0, parting: 0.0,
+                     lip_reading: 0.0, emotion_consistency: 0.0}}
 
 ``device``: auto (a CUDA GPU when there is one), cpu or cuda. ``workers``: processes drawing batches ahead (0: in
 the training process). ``schedule``: constant or cosine (`learning_rate`). ``init``: a checkpoint to start from
@@ -47,20 +48,13 @@ from emoanim.models.layers import parameter_count
 from emoanim.train import labels, losses
 from emoanim.train.augment import Augmentation
 from emoanim.train.dataset import Batch, Corpus, StepBatches, build_corpus, sample_batch
+from emoanim.train.model_setup import Critics, freeze_except, load_critics, start_from, train_mode
 
 DEFAULT_LOSSES = {"reconstruction": 1.0, "velocity": 0.5, "kl": 1e-3, "swap_content": 0.0, "swap_emotion": 0.0,
-                  "closure": 0.0, "opening": 0.0, "lip_reading": 0.0, "emotion_consistency": 0.0}
+                  "closure": 0.0, "opening": 0.0, "parting": 0.0, "lip_reading": 0.0, "emotion_consistency": 0.0}
 CRITIC_KINDS = ("lipreader", "expression")
 CRITIC_NOISE = 0.02  # std of noise added to the critics' training motion, so they also read smoother, noisier
 # predictions rather than only the teacher's exact shapes
-
-
-@dataclass
-class Critics:
-    """Frozen judges of motion for the animation models' perceptual losses (None: that loss is off)."""
-
-    lipreader: nn.Module | None = None
-    expression: nn.Module | None = None
 
 
 @dataclass
@@ -109,6 +103,8 @@ def train(config: Mapping[str, Any], progress: bool = True, command: str = "") -
         model.flint.load_state_dict(flint_prior.model.state_dict())
     if train_cfg.get("init") and not (last.is_file() and train_cfg.get("resume", True)):
         start_from(model, model_cfg, train_cfg["init"], kind)
+        if flint_prior is not None:  # the prior comes from model.flint_checkpoint, also when fine-tuning
+            model.flint.load_state_dict(flint_prior.model.state_dict())
     frozen = freeze_except(model, list(train_cfg.get("trainable") or []))
     model.to(device)
     critics = load_critics(train_cfg.get("critics") or {}, weights, device)
@@ -213,6 +209,8 @@ def step_losses(model: nn.Module, kind: str, batch: Batch, weights: Mapping[str,
         if weights.get("closure") and out.motion.shape[-1] == 52:
             # mean squared error lets the VAE round brief closures off (2-3 frames of /p b m/); the hinge keeps them
             terms["closure"] = losses.closure(out.motion, batch.targets, float(weights.get("closure_margin", 0.0)))
+        if weights.get("opening") and out.motion.shape[-1] == 52:
+            terms["opening"] = losses.opening(out.motion, batch.targets)
         return terms
     pred = model(batch.samples, batch.weights)
     terms = {"reconstruction": losses.reconstruction(pred, batch.targets),
@@ -227,45 +225,13 @@ def step_losses(model: nn.Module, kind: str, batch: Batch, weights: Mapping[str,
             terms["closure"] = losses.closure(pred, batch.targets, float(weights.get("closure_margin", 0.0)))
         if weights.get("opening"):
             terms["opening"] = losses.opening(pred, batch.targets)
+        if weights.get("parting"):
+            terms["parting"] = losses.parting(pred, batch.targets)
         if weights.get("lip_reading") and critics is not None and critics.lipreader is not None:
             terms["lip_reading"] = losses.critic_agreement(critics.lipreader(pred), critics.lipreader(batch.targets))
         if weights.get("emotion_consistency") and critics is not None and critics.expression is not None:
             terms["emotion_consistency"] = losses.soft_cross_entropy(critics.expression(pred), batch.emotion)
     return terms
-
-
-def start_from(model: nn.Module, model_cfg: Mapping[str, Any], path: str, kind: str) -> None:
-    """``train.init``: begin from a trained checkpoint's weights (fine-tuning), with a fresh optimizer at step 0."""
-    source = load_checkpoint(path, kind)
-    ignore = ("flint_checkpoint",)  # where the prior came from, not its shape
-    if {k: v for k, v in source.config["model"].items() if k not in ignore} != \
-            {k: v for k, v in model_cfg.items() if k not in ignore}:
-        raise InputError("train.init names a checkpoint of another model config", path=path,
-                         hint="fine-tune with the config that checkpoint was trained with")
-    model.load_state_dict(source.model.state_dict())
-
-
-def freeze_except(model: nn.Module, prefixes: list[str]) -> list[nn.Module]:
-    """``train.trainable``: only parameters under these module names train (e.g. ``[head]``: last-layer
-    fine-tuning); [] trains everything that is not frozen by design. Returns the modules left with nothing to train,
-    which `train_mode` keeps in eval mode so their dropout does not perturb the features the trained part sees."""
-    if not prefixes:
-        return []
-    names = [name for name, _ in model.named_parameters()]
-    unknown = [p for p in prefixes if not any(n == p or n.startswith(p + ".") for n in names)]
-    if unknown:
-        raise InputError(f"train.trainable names no module of this model: {', '.join(unknown)}",
-                         hint="use module names such as head, transformer, to_latent")
-    for name, parameter in model.named_parameters():
-        parameter.requires_grad_(any(name == p or name.startswith(p + ".") for p in prefixes))
-    return [module for module in model.modules()
-            if not any(p.requires_grad for p in module.parameters()) and any(True for _ in module.parameters())]
-
-
-def train_mode(model: nn.Module, frozen: list[nn.Module]) -> None:
-    model.train()
-    for module in frozen:
-        module.eval()
 
 
 def learning_rate(base: float, step: int, steps: int, warmup: int, schedule: str, time_done: float) -> float:
@@ -280,22 +246,6 @@ def learning_rate(base: float, step: int, steps: int, warmup: int, schedule: str
         raise InputError(f"unknown train.schedule {schedule!r}", hint="use constant or cosine")
     done = min(1.0, max(step / max(steps, 1), time_done))
     return base * (0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * done)))
-
-
-def load_critics(paths: Mapping[str, str], weights: Mapping[str, float], device: torch.device) -> Critics:
-    """The frozen critics whose losses are switched on; a weight without its checkpoint is a config error."""
-    wanted = {"lipreader": "lip_reading", "expression": "emotion_consistency"}
-    found = {}
-    for kind, loss in wanted.items():
-        if not weights.get(loss):
-            continue
-        if not paths.get(kind):
-            raise InputError(f"train.losses.{loss} is on but no {kind} critic is named",
-                             hint=f"train one (emoanim train configs/{kind}.yaml) and set train.critics.{kind}=PATH")
-        critic = load_checkpoint(paths[kind], kind).model.to(device)
-        critic.requires_grad_(False)
-        found[kind] = critic.eval()
-    return Critics(found.get("lipreader"), found.get("expression"))
 
 
 def _progress_note(device: torch.device, step: int, steps_run: int, seconds: float) -> str:
@@ -334,7 +284,7 @@ def validate(model: nn.Module, kind: str, corpus: Corpus, fps: float, window: in
                     pred = run_chunked(model, u.samples, u.weights[variant], fps, window)
                 mse.append(float(np.mean((pred - target) ** 2)))
                 vel.append(float(np.mean((np.diff(pred, axis=0) - np.diff(target, axis=0)) ** 2)))
-                if kind != "flint" and u.phones and pred.shape[1] == 52:
+                if u.phones and pred.shape[1] == 52:
                     rate, n = bilabial_closure_rate(np.clip(pred, 0, 1), fps, u.phones)
                     closed, bilabials = closed + rate * n, bilabials + n
                     rate, n = open_vowel_rate(np.clip(pred, 0, 1), fps, u.phones)
@@ -374,4 +324,4 @@ def _plain(config: Mapping[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(config))
 
 
-__all__ = ["Critics", "TrainResult", "load_critics", "train", "validate", "step_losses"]
+__all__ = ["TrainResult", "learning_rate", "train", "validate", "step_losses"]

@@ -7,8 +7,8 @@
   emotion, then (content) wherever the original target's lips are shut, the swapped output's must be too, and
   (emotion) its upper face (brows, eyes, cheeks, nose: the channels speech does not drive) must match the other
   window's target. Emotion thus cannot leak into lip closure, nor speech into the upper face.
-- `closure`, `opening`: hinges on what lip-sync metrics check (`emoanim.eval.lipsync`): shut lips where the target
-  is shut, an open jaw where the target opens for a vowel;
+- `closure`, `parting`, `opening`: hinges on what lip-sync metrics check (`emoanim.eval.lipsync`): shut lips where
+  the target is shut, parted lips where it is clearly apart, an open jaw where the target opens for a vowel;
 - `critic_agreement`, `soft_cross_entropy`: the perceptual losses through the frozen critics
   (`emoanim.models.critics`): the lip reader must read the prediction as it reads the target, and the expression
   classifier must see the emotion the window was asked for.
@@ -51,6 +51,16 @@ def closure(pred: torch.Tensor, target: torch.Tensor, margin: float = 0.0) -> to
 def swap_content(swapped: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """EMOTE's content term: the swapped-emotion output must keep the target's lip closures."""
     return closure(swapped, target)
+
+
+def parting(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Hinge, the other side of `closure`: on frames where ``target``'s lips are clearly apart (aperture at least
+    twice the closed threshold), ``pred``'s aperture short of that is penalised, so lips do not stay shut through
+    the phones around a closure (false closures)."""
+    apart = 2.0 * CLOSED_APERTURE
+    open_frames = (lip_aperture(target) >= apart).float()
+    short = torch.clamp(apart - lip_aperture(pred), min=0.0) ** 2
+    return (short * open_frames).sum() / open_frames.sum().clamp(min=1.0)
 
 
 def opening(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

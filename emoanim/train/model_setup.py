@@ -1,0 +1,73 @@
+"""What a training run starts from, besides its data: initial weights (``train.init``), the parts that stay frozen
+(``train.trainable``), and the frozen critics its perceptual losses consult (``train.critics``)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import torch
+from torch import nn
+
+from emoanim.errors import InputError
+from emoanim.models import load_checkpoint
+
+
+@dataclass
+class Critics:
+    """Frozen judges of motion for the animation models' perceptual losses (None: that loss is off)."""
+
+    lipreader: nn.Module | None = None
+    expression: nn.Module | None = None
+
+
+def load_critics(paths: Mapping[str, str], weights: Mapping[str, float], device: torch.device) -> Critics:
+    """The frozen critics whose losses are switched on; a weight without its checkpoint is a config error."""
+    wanted = {"lipreader": "lip_reading", "expression": "emotion_consistency"}
+    found = {}
+    for kind, loss in wanted.items():
+        if not weights.get(loss):
+            continue
+        if not paths.get(kind):
+            raise InputError(f"train.losses.{loss} is on but no {kind} critic is named",
+                             hint=f"train one (emoanim train configs/{kind}.yaml) and set train.critics.{kind}=PATH")
+        critic = load_checkpoint(paths[kind], kind).model.to(device)
+        critic.requires_grad_(False)
+        found[kind] = critic.eval()
+    return Critics(found.get("lipreader"), found.get("expression"))
+
+
+def start_from(model: nn.Module, model_cfg: Mapping[str, Any], path: str, kind: str) -> None:
+    """``train.init``: begin from a trained checkpoint's weights (fine-tuning), with a fresh optimizer at step 0."""
+    source = load_checkpoint(path, kind)
+    ignore = ("flint_checkpoint",)  # where the prior came from, not its shape
+    if {k: v for k, v in source.config["model"].items() if k not in ignore} != \
+            {k: v for k, v in model_cfg.items() if k not in ignore}:
+        raise InputError("train.init names a checkpoint of another model config", path=path,
+                         hint="fine-tune with the config that checkpoint was trained with")
+    model.load_state_dict(source.model.state_dict())
+
+
+def freeze_except(model: nn.Module, prefixes: list[str]) -> list[nn.Module]:
+    """``train.trainable``: only parameters under these module names train (e.g. ``[head]``: last-layer
+    fine-tuning); [] trains everything that is not frozen by design. Returns the modules left with nothing to train,
+    which `train_mode` keeps in eval mode so their dropout does not perturb the features the trained part sees."""
+    if not prefixes:
+        return []
+    names = [name for name, _ in model.named_parameters()]
+    unknown = [p for p in prefixes if not any(n == p or n.startswith(p + ".") for n in names)]
+    if unknown:
+        raise InputError(f"train.trainable names no module of this model: {', '.join(unknown)}",
+                         hint="use module names such as head, transformer, to_latent")
+    for name, parameter in model.named_parameters():
+        parameter.requires_grad_(any(name == p or name.startswith(p + ".") for p in prefixes))
+    return [module for module in model.modules()
+            if not any(p.requires_grad for p in module.parameters()) and any(True for _ in module.parameters())]
+
+
+def train_mode(model: nn.Module, frozen: list[nn.Module]) -> None:
+    model.train()
+    for module in frozen:
+        module.eval()
+
+
+__all__ = ["Critics", "freeze_except", "load_critics", "start_from", "train_mode"]
