@@ -145,19 +145,11 @@ def asterisk_prompts(count: int, start: int = 0) -> list[Prompt]:
     """The held-out test split (odd indices of the sorted prompts), ``count`` of them from ``start``, decoded and
     force-aligned; prompts shorter than 0.1 s or whose transcript does not align are left out (no trustworthy
     reference), as lipsync_asterisk.py does."""
-    from emoanim.phonetics import align
-    from emoanim.train.asterisk import decode, prompts
+    from emoanim.train.asterisk import aligned_prompts, prompts
 
     chosen = prompts()[1::2][start:start + count]
-    kept = []
-    for name, words in chosen:
-        audio = decode(name)
-        if audio.duration < 0.1:
-            continue
-        reference = align(audio, words)
-        if reference.method == "forced":
-            kept.append(Prompt(name, words, audio, reference))
-    return kept
+    return [Prompt(name, words, audio, reference) for name, words, audio, reference in aligned_prompts(chosen)
+            if reference is not None]
 
 
 def lipsync_result(subject: Subject, prompts: list[Prompt]) -> LipsyncResult:

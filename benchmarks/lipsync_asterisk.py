@@ -22,7 +22,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from emoanim.train.asterisk import decode, prompts  # shared with the training corpus
+from emoanim.train.asterisk import aligned_prompts, prompts  # shared with the training corpus
 
 
 def main() -> None:
@@ -37,7 +37,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from emoanim.eval.lipsync import bilabial_closure_rate, false_closure_rate, open_vowel_rate
-    from emoanim.phonetics import DEFAULT_RECOGNIZER, RECOGNIZERS, align
+    from emoanim.phonetics import DEFAULT_RECOGNIZER, RECOGNIZERS
     from emoanim.pipeline import Options, perform
 
     recognizers = [r.strip() for r in args.recognizers.split(",") if r.strip()]
@@ -52,12 +52,8 @@ def main() -> None:
     audio_seconds = 0.0
     misses: list[str] = []
     skipped: list[str] = []
-    for name, words in chosen:
-        audio = decode(name)
-        if audio.duration < 0.1:
-            continue
-        reference = align(audio, words)
-        if reference.method != "forced":
+    for name, words, audio, reference in aligned_prompts(chosen):
+        if reference is None:
             skipped.append(name)  # no trustworthy reference: the transcript did not fit the audio
             continue
         audio_seconds += audio.duration

@@ -13,7 +13,8 @@ from emoanim.eval.landmark_lipsync import (
     performance_mouth,
     score_landmark_lipsync,
 )
-from emoanim.eval.signals import best_lag, pearson, resample
+from emoanim.eval.signals import best_lag, pearson
+from emoanim.motion.resample import resample
 from emoanim.motion.channels import ARKIT_INDEX
 from emoanim.motion.performance import Performance
 from emoanim.phonetics.types import Phone, PhoneTrack

@@ -20,6 +20,7 @@ from emoanim.emotion.track import EmotionTrack
 from emoanim.errors import InputError
 from emoanim.motion.channels import ARKIT_NAMES
 from emoanim.motion.performance import Performance, frame_count
+from emoanim.motion.resample import resample
 from emoanim.phonetics.types import PhoneTrack
 
 CHECKPOINTS = Path(__file__).resolve().parents[2] / "checkpoints"
@@ -78,7 +79,7 @@ class LearnedAnimator:
         finally:
             torch.set_num_threads(threads)
         frames = frame_count(audio.duration, fps)
-        values = _resample(raw, self.model_fps, fps, frames) if (fps != self.model_fps or len(raw) != frames) else raw
+        values = resample(raw, self.model_fps, fps, frames) if (fps != self.model_fps or len(raw) != frames) else raw
         performance = self._performance(np.asarray(values, np.float32), fps)
         performance.metadata.update(
             animator=self.name, fps=fps, emotion=emotion.to_dict(), seed=seed, warnings=[],
@@ -108,14 +109,6 @@ class LearnedAnimator:
                                                  rig="metahuman-board", ranges=None, metadata={}))
             return performance.copy(head=np.zeros_like(performance.head), gaze=np.zeros_like(performance.gaze))
         raise InputError(f"the checkpoint was trained on unknown target {self.target!r}", path=self.checkpoint.path)
-
-
-def _resample(values: np.ndarray, fps_from: float, fps_to: float, frames: int) -> np.ndarray:
-    """``(T, C)`` at ``fps_from`` -> ``(frames, C)`` at ``fps_to`` by linear interpolation (frames past the end hold
-    the last value). Linear, not band-limited: a sinc resampler would ring on sharp lip closures."""
-    source = np.arange(len(values)) / fps_from
-    target = np.arange(frames) / fps_to
-    return np.stack([np.interp(target, source, column) for column in values.T], axis=1).astype(np.float32)
 
 
 class EmoteAnimator(LearnedAnimator):

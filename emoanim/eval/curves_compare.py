@@ -26,7 +26,8 @@ import numpy as np
 
 from emoanim.errors import InputError
 from emoanim.eval import vertex_metrics
-from emoanim.eval.signals import pearson, resample
+from emoanim.eval.signals import pearson
+from emoanim.motion.resample import resample
 from emoanim.motion.channels import ARKIT_INDEX, ARKIT_NAMES
 from emoanim.motion.performance import Performance
 from emoanim.rigs.curves import Curves

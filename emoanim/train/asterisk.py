@@ -9,11 +9,13 @@ import gzip
 import re
 import subprocess
 from pathlib import Path
+from typing import Iterable, Iterator
 
 import numpy as np
 
 from emoanim.audio.types import SAMPLE_RATE, Audio
 from emoanim.errors import InputError
+from emoanim.phonetics.types import PhoneTrack
 
 SOUNDS = Path("/usr/share/asterisk/sounds/en")
 TRANSCRIPTS = Path("/usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz")
@@ -50,3 +52,21 @@ def decode(name: str) -> Audio:
         reason = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["unknown error"]
         raise InputError(f"ffmpeg could not decode this prompt: {reason[0]}", path=path, hint=INSTALL_HINT)
     return Audio(np.frombuffer(done.stdout, np.float32).copy(), SAMPLE_RATE, path)
+
+
+MIN_SECONDS = 0.1  # shorter prompts (a click, a breath) hold no phone worth aligning
+
+
+def aligned_prompts(names: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str, Audio, PhoneTrack | None]]:
+    """``(name, transcript, audio, phones)`` for each (name, transcript) pair: decoded and force-aligned to its
+    transcript; ``phones`` is None where the transcript does not force-align (no trustworthy timing). Prompts
+    shorter than `MIN_SECONDS` are left out. Shared by the training corpus and the benchmarks, so both judge
+    prompts alike."""
+    from emoanim.phonetics import align
+
+    for name, text in names:
+        audio = decode(name)
+        if audio.duration < MIN_SECONDS:
+            continue
+        phones = align(audio, text)
+        yield name, text, audio, phones if phones.method == "forced" else None

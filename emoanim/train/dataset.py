@@ -221,27 +221,35 @@ def _cached(cache: Path, kind: str, recipe: Mapping[str, Any], build: Callable[[
 
 
 def write_utterance(path: Path, u: Utterance) -> None:
-    phones = u.phones or []
     temp = path.with_suffix(".tmp.npz")
     np.savez_compressed(
         temp, name=u.name, source=u.source, samples=u.samples, fps=u.fps, weights=u.weights, targets=u.targets,
-        emotions=np.array(u.emotions), has_phones=u.phones is not None,
-        phone_labels=np.array([p.label for p in phones], dtype=str),
-        phone_times=np.array([[p.start, p.end] for p in phones], np.float64).reshape(-1, 2),
-        phone_words=np.array([p.word or "" for p in phones], dtype=str),
+        emotions=np.array(u.emotions), **phone_fields(u.phones),
     )
     temp.replace(path)
+
+
+def phone_fields(phones: Sequence[Phone] | None) -> dict[str, np.ndarray | bool]:
+    """Phones as plain arrays for an ``.npz`` (no pickles); `phones_from` reads them back."""
+    listed = phones or []
+    return dict(has_phones=phones is not None,
+                phone_labels=np.array([p.label for p in listed], dtype=str),
+                phone_times=np.array([[p.start, p.end] for p in listed], np.float64).reshape(-1, 2),
+                phone_words=np.array([p.word or "" for p in listed], dtype=str))
+
+
+def phones_from(z: Mapping[str, np.ndarray]) -> list[Phone] | None:
+    if not bool(z["has_phones"]):
+        return None
+    return [Phone(str(lab), float(t[0]), float(t[1]), str(w) or None)
+            for lab, t, w in zip(z["phone_labels"], z["phone_times"], z["phone_words"])]
 
 
 def read_utterance(path: Path) -> Utterance:
     try:
         with np.load(path) as z:
-            phones = None
-            if bool(z["has_phones"]):
-                phones = [Phone(str(lab), float(t[0]), float(t[1]), str(w) or None)
-                          for lab, t, w in zip(z["phone_labels"], z["phone_times"], z["phone_words"])]
             return Utterance(str(z["name"]), str(z["source"]), z["samples"], float(z["fps"]), z["weights"],
-                             z["targets"], [str(e) for e in z["emotions"]], phones)
+                             z["targets"], [str(e) for e in z["emotions"]], phones_from(z))
     except (OSError, KeyError, ValueError) as err:
         raise InputError(f"damaged corpus cache file ({err})", path=path,
                          hint="delete its folder to rebuild it") from err

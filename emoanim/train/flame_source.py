@@ -135,7 +135,7 @@ def flame_utterance(sequence: FlameSequence, samples: np.ndarray, layout: FlameT
                     name: str) -> Utterance:
     """One clip -> an `Utterance` with one variant: targets ``(1, T, C)`` resampled (linear) from the sequence's
     fps to ``fps``, emotion weights ``(1, T, 8)``; ``T`` covers the speech (``samples`` ``(N,)`` at 16 kHz)."""
-    from emoanim.eval.signals import resample
+    from emoanim.motion.resample import resample
 
     seconds = len(samples) / SAMPLE_RATE
     motion_seconds = sequence.frames / sequence.fps

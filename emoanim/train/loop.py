@@ -206,12 +206,8 @@ def step_losses(model: nn.Module, kind: str, batch: Batch, weights: Mapping[str,
         terms = {"reconstruction": losses.reconstruction(out.motion, batch.targets),
                  "velocity": losses.velocity(out.motion, batch.targets),
                  "kl": kl_divergence(out.mean, out.log_var)}
-        if weights.get("closure") and out.motion.shape[-1] == 52:
-            # mean squared error lets the VAE round brief closures off (2-3 frames of /p b m/); the hinge keeps them
-            terms["closure"] = losses.closure(out.motion, batch.targets, float(weights.get("closure_margin", 0.0)))
-        if weights.get("opening") and out.motion.shape[-1] == 52:
-            terms["opening"] = losses.opening(out.motion, batch.targets)
-        return terms
+        # mean squared error lets the VAE round brief closures off (2-3 frames of /p b m/); the hinges keep them
+        return {**terms, **metric_hinges(out.motion, batch.targets, weights)}
     pred = model(batch.samples, batch.weights)
     terms = {"reconstruction": losses.reconstruction(pred, batch.targets),
              "velocity": losses.velocity(pred, batch.targets)}
@@ -220,17 +216,26 @@ def step_losses(model: nn.Module, kind: str, batch: Batch, weights: Mapping[str,
         swapped = model(batch.samples, batch.weights[other])
         terms["swap_content"] = losses.swap_content(swapped, batch.targets)
         terms["swap_emotion"] = losses.swap_emotion(swapped, batch.targets[other])
+    terms.update(metric_hinges(pred, batch.targets, weights))
     if pred.shape[-1] == 52:
-        if weights.get("closure"):
-            terms["closure"] = losses.closure(pred, batch.targets, float(weights.get("closure_margin", 0.0)))
-        if weights.get("opening"):
-            terms["opening"] = losses.opening(pred, batch.targets)
-        if weights.get("parting"):
-            terms["parting"] = losses.parting(pred, batch.targets)
         if weights.get("lip_reading") and critics is not None and critics.lipreader is not None:
             terms["lip_reading"] = losses.critic_agreement(critics.lipreader(pred), critics.lipreader(batch.targets))
         if weights.get("emotion_consistency") and critics is not None and critics.expression is not None:
             terms["emotion_consistency"] = losses.soft_cross_entropy(critics.expression(pred), batch.emotion)
+    return terms
+
+
+def metric_hinges(pred: torch.Tensor, target: torch.Tensor, weights: Mapping[str, float]) -> dict[str, torch.Tensor]:
+    """The lip-sync hinges (`losses.closure`, `opening`, `parting`) switched on in ``weights``, for ARKit motion."""
+    if pred.shape[-1] != 52:
+        return {}
+    terms = {}
+    if weights.get("closure"):
+        terms["closure"] = losses.closure(pred, target, float(weights.get("closure_margin", 0.0)))
+    if weights.get("opening"):
+        terms["opening"] = losses.opening(pred, target)
+    if weights.get("parting"):
+        terms["parting"] = losses.parting(pred, target)
     return terms
 
 

@@ -26,9 +26,9 @@ import soundfile
 
 from emoanim.audio.types import SAMPLE_RATE, Audio
 from emoanim.errors import InputError
-from emoanim.phonetics.types import Phone, PhoneTrack
+from emoanim.phonetics.types import PhoneTrack
 from emoanim.train import sources
-from emoanim.train.dataset import read_utterance, write_utterance
+from emoanim.train.dataset import phone_fields, phones_from, read_utterance, write_utterance
 
 DONE, RECIPE = "complete.json", "recipe.json"
 
@@ -77,13 +77,9 @@ def _pack_one(source: Path, dest: Path) -> None:
     u = read_utterance(source)
     ogg = io.BytesIO()
     soundfile.write(ogg, u.samples, SAMPLE_RATE, format="OGG", subtype="VORBIS")
-    phones = u.phones or []
     fields = dict(name=u.name, source=u.source, fps=u.fps, emotions=np.array(u.emotions),
                   duration=len(u.samples) / SAMPLE_RATE, samples_count=len(u.samples),
-                  ogg=np.frombuffer(ogg.getvalue(), np.uint8), has_phones=u.phones is not None,
-                  phone_labels=np.array([p.label for p in phones], dtype=str),
-                  phone_times=np.array([[p.start, p.end] for p in phones], np.float64).reshape(-1, 2),
-                  phone_words=np.array([p.word or "" for p in phones], dtype=str))
+                  ogg=np.frombuffer(ogg.getvalue(), np.uint8), **phone_fields(u.phones))
     if u.phones is None:  # real animation: the numbers themselves must travel
         fields.update(targets=u.targets.astype(np.float16), weights=u.weights.astype(np.float16))
     np.savez_compressed(dest, **fields)
@@ -96,9 +92,8 @@ def _unpack_one(job: tuple[str, str, dict]) -> None:
         samples = _fit(samples, int(z["samples_count"]))
         name, origin, fps = str(z["name"]), str(z["source"]), float(z["fps"])
         emotions = [str(e) for e in z["emotions"]]
-        if bool(z["has_phones"]):
-            phones = [Phone(str(lab), float(t[0]), float(t[1]), str(w) or None)
-                      for lab, t, w in zip(z["phone_labels"], z["phone_times"], z["phone_words"])]
+        phones = phones_from(z)
+        if phones is not None:
             track = PhoneTrack(phones, float(z["duration"]), "forced")
             u = sources.label(name, origin, Audio(samples, SAMPLE_RATE, None), track, emotions, fps,
                               str(recipe.get("target", "arkit")))

@@ -22,7 +22,7 @@ from scipy.signal import resample_poly
 
 from emoanim.audio.types import SAMPLE_RATE, Audio
 from emoanim.emotion import EmotionTrack
-from emoanim.emotion.classes import EMOTIONS, NEUTRAL
+from emoanim.emotion.classes import NEUTRAL
 from emoanim.errors import InputError
 from emoanim.motion.performance import Performance, frame_count
 from emoanim.phonetics.types import Phone, PhoneTrack
@@ -177,15 +177,10 @@ def synthetic_utterances(count: int, voices: Sequence[str], rates: Sequence[int]
 def asterisk_utterances(names: Sequence[tuple[str, str]], specs: Sequence[str], fps: float,
                         target: str) -> Iterator[Utterance]:
     """Labelled Asterisk prompts ((name, transcript) pairs from `asterisk.prompts`); unalignable ones skipped."""
-    from emoanim.phonetics import align
-    from emoanim.train.asterisk import decode
+    from emoanim.train.asterisk import aligned_prompts
 
-    for name, text in names:
-        audio = decode(name)
-        if audio.duration < 0.1:
-            continue
-        phones = align(audio, text)
-        if phones.method == "forced":
+    for name, _, audio, phones in aligned_prompts(names):
+        if phones is not None:
             yield label(f"asterisk-{name.replace('/', '_')}", "asterisk", audio, phones, specs, fps, target)
 
 
@@ -202,7 +197,7 @@ def facegood_utterances(root: Path, takes: Sequence[str], fps: float, target: st
     (linear) from its 30 fps to ``fps``."""
     from emoanim.audio import load_audio
     from emoanim.eval.curves_compare import arkit_weights, read_facegood
-    from emoanim.eval.signals import resample
+    from emoanim.motion.resample import resample
 
     for take in takes:
         audio = load_audio(root / "wav" / f"{take}.wav")
