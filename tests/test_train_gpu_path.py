@@ -191,3 +191,53 @@ def test_the_metric_hinges_push_the_way_the_metrics_count():
     shut = target.clone()
     shut[0, 2, ARKIT_INDEX["mouthClose"]] = 0.4
     assert float(losses.parting(shut, target)) == pytest.approx(0.1 ** 2)
+
+
+def test_sealing_asks_one_shut_frame_per_closure_and_pulls_only_the_nearest():
+    from emoanim.motion.channels import ARKIT_INDEX
+    from emoanim.train import losses
+
+    jaw, close = ARKIT_INDEX["jawOpen"], ARKIT_INDEX["mouthClose"]
+    target = torch.zeros(2, 10, 52)
+    target[..., jaw] = 0.3
+    target[0, 3:5, close] = 0.3  # closure A (frames 3-4 of row 0)
+    target[0, 9, close] = 0.3  # closure B (last frame of row 0) ...
+    target[1, 0:2, close] = 0.3  # ... and closure C (first frames of row 1): B and C must stay two closures
+    pred = target.clone()
+    pred[..., close] = 0.2  # aperture 0.1 on every frame: no closure sealed
+    pred[0, 3, close] = 0.28  # closure A nearly shut at frame 3 (aperture 0.02)
+    pred[0, 4, close] = 0.3  # and shut at frame 4
+    pred.requires_grad_(True)
+    loss = losses.sealing(pred, target)
+    assert float(loss) == pytest.approx((0.1 - 0.05) * 2 / 3)  # B and C miss by 0.05 each; A is sealed
+    loss.backward()
+    pulled = {tuple(i) for i in pred.grad[..., jaw].nonzero().tolist()}
+    assert pulled == {(0, 9), (1, 0), (1, 1)}  # C's two frames tie for nearest; nothing outside closures moves
+    assert float(losses.sealing(target, target, margin=0.02)) == 0.0
+    near = pred.detach().clone()
+    near[0, 4, close] = 0.2  # closure A now only nearly shut (aperture 0.02 at frame 3): sealed without a margin,
+    assert float(losses.sealing(near, target)) == pytest.approx(0.1 / 3)
+    assert float(losses.sealing(near, target, margin=0.04)) == pytest.approx((0.01 + 0.09 * 2) / 3)  # not with one
+    open_only = torch.zeros(1, 5, 52)
+    open_only[..., jaw] = 0.3
+    assert float(losses.sealing(open_only, open_only)) == 0.0  # no closure, nothing to seal
+
+
+def test_flint_is_validated_window_by_window_as_it_is_used():
+    from emoanim.models.flint import FlintVAE
+    from emoanim.models.inference import reconstruct_chunked
+
+    torch.manual_seed(0)
+    flint = FlintVAE(channels=52, dim=16, latent=8, layers=1, heads=2).eval()
+    motion = np.random.default_rng(0).random((100, 52)).astype(np.float32)
+    with torch.no_grad():
+        whole_first_window = flint(torch.from_numpy(motion[None, :32]), sample=False).motion[0].numpy()
+        whole = flint(torch.from_numpy(motion[None]), sample=False).motion[0].numpy()
+    chunked = reconstruct_chunked(flint, motion, window=32, overlap=8)
+    assert chunked.shape == motion.shape
+    np.testing.assert_allclose(chunked[:24], whole_first_window[:24], atol=1e-5)  # before the first cross-fade
+    assert not np.allclose(chunked, whole, atol=1e-3)  # one 100-frame pass is not what inference runs
+    short = reconstruct_chunked(flint, motion[:20], window=32)
+    with torch.no_grad():
+        np.testing.assert_allclose(short, flint(torch.from_numpy(motion[None, :20]), sample=False).motion[0].numpy(),
+                                   atol=1e-5)

@@ -35,39 +35,63 @@ def run_chunked(model: nn.Module, samples: np.ndarray, weights: np.ndarray, fps:
     ``overlap`` defaults to a quarter window rounded to FLINT's 8-frame latent grid. Frame ``t`` covers samples
     from ``t / fps`` seconds on, so each window gets exactly its own stretch of audio.
     """
-    frames = len(weights)
+    per_frame = SAMPLE_RATE / fps
+    device = next(model.parameters()).device
+
+    def predict(group: list[int], length: int) -> np.ndarray:
+        span = int(round(length * per_frame))
+        audio = np.zeros((len(group), span), np.float32)
+        for row, start in enumerate(group):
+            piece = samples[int(round(start * per_frame)):int(round(start * per_frame)) + span]
+            audio[row, : len(piece)] = piece
+        cond = np.stack([weights[s:s + length] for s in group]).astype(np.float32)
+        style_ids = torch.full((len(group),), style, dtype=torch.long, device=device) if style is not None else None
+        return model(torch.from_numpy(audio).to(device), torch.from_numpy(cond).to(device), style_ids).cpu().numpy()
+
+    model.eval()
+    with torch.no_grad():
+        return blend_windows(len(weights), window, overlap, predict, batch)
+
+
+def reconstruct_chunked(flint: nn.Module, motion: np.ndarray, window: int, overlap: int | None = None,
+                        batch: int = DEFAULT_BATCH) -> np.ndarray:
+    """A FLINT prior's reconstruction (latent means, no sampling) of ``motion (T, C)``, window by window as
+    `run_chunked` runs the animators on it: the prior is trained on windows, and its sinusoidal positions and
+    attention see nothing longer (a whole utterance in one pass scores it on lengths it never trained on)."""
+    device = next(flint.parameters()).device
+
+    def predict(group: list[int], length: int) -> np.ndarray:
+        pieces = np.stack([motion[s:s + length] for s in group]).astype(np.float32)
+        return flint(torch.from_numpy(pieces).to(device), sample=False).motion.cpu().numpy()
+
+    flint.eval()
+    with torch.no_grad():
+        return blend_windows(len(motion), window, overlap, predict, batch)
+
+
+def blend_windows(frames: int, window: int, overlap: int | None, predict, batch: int = DEFAULT_BATCH) -> np.ndarray:
+    """``(frames, C)`` float32 from overlapping windows cross-faded linearly; ``predict(starts, length)`` gives the
+    ``(len(starts), length, C)`` outputs of the windows starting at ``starts``, ``batch`` windows at a time."""
     overlap = overlap if overlap is not None else max(DOWNSAMPLE, (window // 4) // DOWNSAMPLE * DOWNSAMPLE)
     overlap = min(overlap, window - 1)
     starts = chunk_starts(frames, window, overlap)
     length = min(window, frames)
-    per_frame = SAMPLE_RATE / fps
-    span = int(round(length * per_frame))
     out = accumulated = None
     ramp = _ramp(length, overlap)
-    device = next(model.parameters()).device
-    model.eval()
-    with torch.no_grad():
-        for first in range(0, len(starts), batch):
-            group = starts[first:first + batch]
-            audio = np.zeros((len(group), span), np.float32)
-            for row, start in enumerate(group):
-                piece = samples[int(round(start * per_frame)):int(round(start * per_frame)) + span]
-                audio[row, : len(piece)] = piece
-            cond = np.stack([weights[s:s + length] for s in group]).astype(np.float32)
-            style_ids = torch.full((len(group),), style, dtype=torch.long, device=device) if style is not None \
-                else None
-            pred = model(torch.from_numpy(audio).to(device), torch.from_numpy(cond).to(device), style_ids).cpu().numpy()
-            if out is None:
-                out = np.zeros((frames, pred.shape[-1]), np.float64)
-                accumulated = np.zeros((frames, 1), np.float64)
-            for row, start in enumerate(group):
-                fade = ramp.copy()
-                if start == 0:
-                    fade[:overlap] = 1.0  # nothing before the first window to fade against
-                if start + length >= frames:
-                    fade[length - overlap:] = 1.0  # nothing after the last window either
-                out[start:start + length] += pred[row] * fade[:, None]
-                accumulated[start:start + length] += fade[:, None]
+    for first in range(0, len(starts), batch):
+        group = starts[first:first + batch]
+        pred = predict(group, length)
+        if out is None:
+            out = np.zeros((frames, pred.shape[-1]), np.float64)
+            accumulated = np.zeros((frames, 1), np.float64)
+        for row, start in enumerate(group):
+            fade = ramp.copy()
+            if start == 0:
+                fade[:overlap] = 1.0  # nothing before the first window to fade against
+            if start + length >= frames:
+                fade[length - overlap:] = 1.0  # nothing after the last window either
+            out[start:start + length] += pred[row] * fade[:, None]
+            accumulated[start:start + length] += fade[:, None]
     return (out / np.maximum(accumulated, 1e-9)).astype(np.float32)
 
 

@@ -14,7 +14,7 @@ Config (``train`` section)::
             device: auto, workers: 0, max_seconds: null, schedule: constant, init: null, trainable: [],
             critics: {lipreader: runs/lipreader/last.pt, expression: runs/expression/last.pt},
             losses: {reconstruction: 1.0, velocity: 0.5, kl: 1.0e-3, swap_content: 0.0, swap_emotion: 0.0,
-                     closure: 0.0, closure_margin: 0.0, opening: 0.0, parting: 0.0,
+                     closure: 0.0, closure_margin: 0.0, sealing: 0.0, opening: 0.0, parting: 0.0,
                      lip_reading: 0.0, emotion_consistency: 0.0}}
 
 ``device``: auto (a CUDA GPU when there is one), cpu or cuda. ``workers``: processes drawing batches ahead (0: in
@@ -22,7 +22,7 @@ the training process). ``schedule``: constant or cosine (`learning_rate`). ``ini
 (fine-tuning); ``trainable``: train only these modules (`freeze_except`). ``max_seconds``: stop early, with a
 checkpoint, after this much training time (the card records the step reached). The critics (frozen,
 `emoanim.models.critics`) are loaded only when their loss weight is not zero. ``losses.closure_margin`` is a setting,
-not a weight: how far below the closed threshold the closure hinge aims.
+not a weight: how far below the closed threshold the closure and sealing hinges aim.
 """
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ from emoanim.errors import InputError
 from emoanim.eval.lipsync import bilabial_closure_rate, open_vowel_rate
 from emoanim.models import ModelCard, build_model, load_checkpoint, save_checkpoint, write_model_card
 from emoanim.models.flint import DOWNSAMPLE, kl_divergence
-from emoanim.models.inference import run_chunked
+from emoanim.models.inference import reconstruct_chunked, run_chunked
 from emoanim.models.layers import parameter_count
 from emoanim.train import labels, losses
 from emoanim.train.augment import Augmentation
@@ -51,7 +51,7 @@ from emoanim.train.dataset import Batch, Corpus, StepBatches, build_corpus, samp
 from emoanim.train.model_setup import Critics, freeze_except, load_critics, start_from, train_mode
 
 DEFAULT_LOSSES = {"reconstruction": 1.0, "velocity": 0.5, "kl": 1e-3, "swap_content": 0.0, "swap_emotion": 0.0,
-                  "closure": 0.0, "opening": 0.0, "parting": 0.0, "lip_reading": 0.0, "emotion_consistency": 0.0}
+                  "closure": 0.0, "sealing": 0.0, "opening": 0.0, "parting": 0.0, "lip_reading": 0.0, "emotion_consistency": 0.0}
 CRITIC_KINDS = ("lipreader", "expression")
 CRITIC_NOISE = 0.02  # std of noise added to the critics' training motion, so they also read smoother, noisier
 # predictions rather than only the teacher's exact shapes
@@ -226,12 +226,15 @@ def step_losses(model: nn.Module, kind: str, batch: Batch, weights: Mapping[str,
 
 
 def metric_hinges(pred: torch.Tensor, target: torch.Tensor, weights: Mapping[str, float]) -> dict[str, torch.Tensor]:
-    """The lip-sync hinges (`losses.closure`, `opening`, `parting`) switched on in ``weights``, for ARKit motion."""
+    """The lip-sync hinges (`losses.closure`, `sealing`, `opening`, `parting`) switched on in ``weights``, for ARKit
+    motion."""
     if pred.shape[-1] != 52:
         return {}
     terms = {}
     if weights.get("closure"):
         terms["closure"] = losses.closure(pred, target, float(weights.get("closure_margin", 0.0)))
+    if weights.get("sealing"):
+        terms["sealing"] = losses.sealing(pred, target, float(weights.get("closure_margin", 0.0)))
     if weights.get("opening"):
         terms["opening"] = losses.opening(pred, target)
     if weights.get("parting"):
@@ -271,20 +274,20 @@ def validate(model: nn.Module, kind: str, corpus: Corpus, fps: float, window: in
              seed: int = 0) -> dict[str, float]:
     """Held-out scores on up to ``items`` validation utterances (neutral and the last, strongest emotion variant):
     mse and velocity mse against the target; for ARKit outputs with exact phones, bilabial closure and open-vowel
-    rates (`emoanim.eval.lipsync`), pooled over phones. Critics: accuracy on validation windows."""
+    rates (`emoanim.eval.lipsync`), pooled over phones. Animators and FLINT run window by window, as at inference
+    (FLINT: its reconstruction of the target). Critics: accuracy on validation windows."""
     if not corpus.val:
         return {}
     model.eval()
     if kind in CRITIC_KINDS:
         return _critic_accuracy(model, kind, corpus, window, items, seed)
-    device = next(model.parameters()).device
     mse, vel, closed, bilabials, opened, vowels = [], [], 0.0, 0, 0.0, 0
     with torch.no_grad():
         for u in corpus.val[:items]:
             for variant in sorted({0, len(u.emotions) - 1}):
                 target = u.targets[variant]
                 if kind == "flint":
-                    pred = model(torch.from_numpy(target[None]).to(device)).motion[0].cpu().numpy()
+                    pred = reconstruct_chunked(model, target, window)
                 else:
                     pred = run_chunked(model, u.samples, u.weights[variant], fps, window)
                 mse.append(float(np.mean((pred - target) ** 2)))

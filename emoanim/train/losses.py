@@ -7,8 +7,9 @@
   emotion, then (content) wherever the original target's lips are shut, the swapped output's must be too, and
   (emotion) its upper face (brows, eyes, cheeks, nose: the channels speech does not drive) must match the other
   window's target. Emotion thus cannot leak into lip closure, nor speech into the upper face.
-- `closure`, `parting`, `opening`: hinges on what lip-sync metrics check (`emoanim.eval.lipsync`): shut lips where
-  the target is shut, parted lips where it is clearly apart, an open jaw where the target opens for a vowel;
+- `closure`, `sealing`, `parting`, `opening`: hinges on what lip-sync metrics check (`emoanim.eval.lipsync`): shut
+  lips where the target is shut (every such frame: `closure`; at least one frame of each closure: `sealing`), parted
+  lips where it is clearly apart, an open jaw where the target opens for a vowel;
 - `critic_agreement`, `soft_cross_entropy`: the perceptual losses through the frozen critics
   (`emoanim.models.critics`): the lip reader must read the prediction as it reads the target, and the expression
   classifier must see the emotion the window was asked for.
@@ -46,6 +47,28 @@ def closure(pred: torch.Tensor, target: torch.Tensor, margin: float = 0.0) -> to
     closed = (lip_aperture(target) <= CLOSED_APERTURE).float()
     excess = torch.clamp(lip_aperture(pred) - (CLOSED_APERTURE - margin), min=0.0) ** 2
     return (excess * closed).sum() / closed.sum().clamp(min=1.0)
+
+
+def sealing(pred: torch.Tensor, target: torch.Tensor, margin: float = 0.0) -> torch.Tensor:
+    """Hinge per closure: each run of consecutive closed ``target`` frames (a /p b m/) is penalised by how far
+    ``pred``'s *smallest* aperture over the run stays above the closed threshold less ``margin`` (linear, so a near
+    miss is pulled as hard as a wide one); mean over runs.
+
+    Why beside `closure`: the lip-sync metric asks for one shut frame per bilabial, not all of them. A model unsure
+    of the exact frame regresses to a shallow dip across the run, which `closure`'s per-frame squares barely
+    penalise (near misses sit a few hundredths above the line); this term pushes down only the frame already
+    nearest to shut, so it seals without widening closures into their neighbours (false closures)."""
+    closed = lip_aperture(target) <= CLOSED_APERTURE
+    starts = closed & ~F.pad(closed[:, :-1], (1, 0), value=False)
+    # numbered across the whole batch (a run never continues into the next row: each row starts a run afresh)
+    run = torch.cumsum(starts.flatten().long(), 0).view_as(closed) * closed
+    runs = int(run.max())
+    aperture = lip_aperture(pred)
+    if runs == 0:
+        return aperture.sum() * 0.0
+    smallest = aperture.new_full((runs + 1,), float("inf")).scatter_reduce(
+        0, run.flatten(), aperture.flatten(), reduce="amin", include_self=True)[1:]
+    return torch.clamp(smallest - (CLOSED_APERTURE - margin), min=0.0).mean()
 
 
 def swap_content(swapped: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
