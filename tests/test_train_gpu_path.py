@@ -171,6 +171,11 @@ def test_fine_tuning_starts_from_a_checkpoint_and_trains_only_the_named_modules(
               progress=False)
     with pytest.raises(InputError, match="another model config"):
         train(_config("emoface_tiny", root / "other", **{"train.init": str(base), "model.dim": 16}), progress=False)
+    # dropout shapes no weight: a fine-tune may regularise harder than the run it starts from
+    harder = train(_config("emoface_tiny", root / "harder", **{"train.steps": 1, "train.init": str(base),
+                                                                  "model.dropout": 0.3, "model.speech.dropout": 0.3}),
+                   progress=False)
+    assert load_checkpoint(harder.checkpoint).config["model"]["dropout"] == 0.3
 
 
 def test_the_metric_hinges_push_the_way_the_metrics_count():
@@ -223,6 +228,18 @@ def test_sealing_asks_one_shut_frame_per_closure_and_pulls_only_the_nearest():
     assert float(losses.sealing(open_only, open_only)) == 0.0  # no closure, nothing to seal
 
 
+def test_validation_draws_from_every_source_in_turn():
+    from types import SimpleNamespace
+
+    from emoanim.train.loop import spread_over_sources
+
+    val = [SimpleNamespace(source=s, i=i) for i, s in enumerate(["synthetic"] * 5 + ["asterisk"] * 3 + ["facegood"])]
+    chosen = spread_over_sources(val, 6)
+    assert [u.source for u in chosen] == ["synthetic", "asterisk", "facegood", "synthetic", "asterisk", "synthetic"]
+    assert [u.i for u in chosen if u.source == "synthetic"] == [0, 1, 2]  # corpus order within a source
+    assert len(spread_over_sources(val, 100)) == len(val)
+
+
 def test_flint_is_validated_window_by_window_as_it_is_used():
     from emoanim.models.flint import FlintVAE
     from emoanim.models.inference import reconstruct_chunked
@@ -237,7 +254,11 @@ def test_flint_is_validated_window_by_window_as_it_is_used():
     assert chunked.shape == motion.shape
     np.testing.assert_allclose(chunked[:24], whole_first_window[:24], atol=1e-5)  # before the first cross-fade
     assert not np.allclose(chunked, whole, atol=1e-3)  # one 100-frame pass is not what inference runs
+    # a clip shorter than the window runs as a whole window, padded with its last frame as training pads it
     short = reconstruct_chunked(flint, motion[:20], window=32)
+    padded = np.concatenate([motion[:20], np.repeat(motion[19:20], 12, axis=0)])
     with torch.no_grad():
-        np.testing.assert_allclose(short, flint(torch.from_numpy(motion[None, :20]), sample=False).motion[0].numpy(),
-                                   atol=1e-5)
+        as_trained = flint(torch.from_numpy(padded[None]), sample=False).motion[0, :20].numpy()
+        as_is = flint(torch.from_numpy(motion[None, :20]), sample=False).motion[0].numpy()
+    np.testing.assert_allclose(short, as_trained, atol=1e-5)
+    assert not np.allclose(short, as_is, atol=1e-3)

@@ -40,11 +40,11 @@ def run_chunked(model: nn.Module, samples: np.ndarray, weights: np.ndarray, fps:
 
     def predict(group: list[int], length: int) -> np.ndarray:
         span = int(round(length * per_frame))
-        audio = np.zeros((len(group), span), np.float32)
+        audio = np.zeros((len(group), span), np.float32)  # silence after a clip shorter than the window
         for row, start in enumerate(group):
             piece = samples[int(round(start * per_frame)):int(round(start * per_frame)) + span]
             audio[row, : len(piece)] = piece
-        cond = np.stack([weights[s:s + length] for s in group]).astype(np.float32)
+        cond = np.stack([pad_frames(weights[s:s + length], length) for s in group]).astype(np.float32)
         style_ids = torch.full((len(group),), style, dtype=torch.long, device=device) if style is not None else None
         return model(torch.from_numpy(audio).to(device), torch.from_numpy(cond).to(device), style_ids).cpu().numpy()
 
@@ -61,7 +61,7 @@ def reconstruct_chunked(flint: nn.Module, motion: np.ndarray, window: int, overl
     device = next(flint.parameters()).device
 
     def predict(group: list[int], length: int) -> np.ndarray:
-        pieces = np.stack([motion[s:s + length] for s in group]).astype(np.float32)
+        pieces = np.stack([pad_frames(motion[s:s + length], length) for s in group]).astype(np.float32)
         return flint(torch.from_numpy(pieces).to(device), sample=False).motion.cpu().numpy()
 
     flint.eval()
@@ -70,8 +70,12 @@ def reconstruct_chunked(flint: nn.Module, motion: np.ndarray, window: int, overl
 
 
 def blend_windows(frames: int, window: int, overlap: int | None, predict, batch: int = DEFAULT_BATCH) -> np.ndarray:
-    """``(frames, C)`` float32 from overlapping windows cross-faded linearly; ``predict(starts, length)`` gives the
-    ``(len(starts), length, C)`` outputs of the windows starting at ``starts``, ``batch`` windows at a time."""
+    """``(frames, C)`` float32 from overlapping windows cross-faded linearly; ``predict(starts, window)`` gives the
+    ``(len(starts), window, C)`` outputs of the windows starting at ``starts``, ``batch`` windows at a time.
+
+    Every window is a whole training window: a clip shorter than one is padded (by ``predict``, as `pad_frames`
+    and silence) and the output cut back, because training pads short utterances the same way and the models never
+    saw a shorter sequence."""
     overlap = overlap if overlap is not None else max(DOWNSAMPLE, (window // 4) // DOWNSAMPLE * DOWNSAMPLE)
     overlap = min(overlap, window - 1)
     starts = chunk_starts(frames, window, overlap)
@@ -80,7 +84,7 @@ def blend_windows(frames: int, window: int, overlap: int | None, predict, batch:
     ramp = _ramp(length, overlap)
     for first in range(0, len(starts), batch):
         group = starts[first:first + batch]
-        pred = predict(group, length)
+        pred = predict(group, window)[:, :length]
         if out is None:
             out = np.zeros((frames, pred.shape[-1]), np.float64)
             accumulated = np.zeros((frames, 1), np.float64)
@@ -93,6 +97,13 @@ def blend_windows(frames: int, window: int, overlap: int | None, predict, batch:
             out[start:start + length] += pred[row] * fade[:, None]
             accumulated[start:start + length] += fade[:, None]
     return (out / np.maximum(accumulated, 1e-9)).astype(np.float32)
+
+
+def pad_frames(values: np.ndarray, frames: int) -> np.ndarray:
+    """``values (T, C)`` with its last frame repeated up to ``frames`` rows (as training pads short utterances)."""
+    if len(values) >= frames:
+        return values[:frames]
+    return np.concatenate([values, np.repeat(values[-1:], frames - len(values), axis=0)])
 
 
 def _ramp(length: int, overlap: int) -> np.ndarray:

@@ -272,7 +272,8 @@ def _device(name: str) -> torch.device:
 
 def validate(model: nn.Module, kind: str, corpus: Corpus, fps: float, window: int, items: int,
              seed: int = 0) -> dict[str, float]:
-    """Held-out scores on up to ``items`` validation utterances (neutral and the last, strongest emotion variant):
+    """Held-out scores on up to ``items`` validation utterances, drawn from every source in turn (neutral and the
+    last, strongest emotion variant):
     mse and velocity mse against the target; for ARKit outputs with exact phones, bilabial closure and open-vowel
     rates (`emoanim.eval.lipsync`), pooled over phones. Animators and FLINT run window by window, as at inference
     (FLINT: its reconstruction of the target). Critics: accuracy on validation windows."""
@@ -283,7 +284,7 @@ def validate(model: nn.Module, kind: str, corpus: Corpus, fps: float, window: in
         return _critic_accuracy(model, kind, corpus, window, items, seed)
     mse, vel, closed, bilabials, opened, vowels = [], [], 0.0, 0, 0.0, 0
     with torch.no_grad():
-        for u in corpus.val[:items]:
+        for u in spread_over_sources(corpus.val, items):
             for variant in sorted({0, len(u.emotions) - 1}):
                 target = u.targets[variant]
                 if kind == "flint":
@@ -303,6 +304,19 @@ def validate(model: nn.Module, kind: str, corpus: Corpus, fps: float, window: in
     if vowels:
         metrics["val_open_vowels"] = opened / vowels
     return metrics
+
+
+def spread_over_sources(utterances: list, items: int) -> list:
+    """Up to ``items`` utterances taken from each source in turn (synthetic, asterisk, facegood, ...), in corpus
+    order within a source, so validation scores real speech too and not only the source that happens to come first."""
+    by_source: dict[str, list] = {}
+    for u in utterances:
+        by_source.setdefault(u.source, []).append(u)
+    queues = list(by_source.values())
+    chosen = []
+    for rank in range(max((len(q) for q in queues), default=0)):
+        chosen.extend(q[rank] for q in queues if rank < len(q))
+    return chosen[:items]
 
 
 def _critic_accuracy(model: nn.Module, kind: str, corpus: Corpus, window: int, items: int,

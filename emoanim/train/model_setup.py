@@ -39,12 +39,17 @@ def load_critics(paths: Mapping[str, str], weights: Mapping[str, float], device:
 def start_from(model: nn.Module, model_cfg: Mapping[str, Any], path: str, kind: str) -> None:
     """``train.init``: begin from a trained checkpoint's weights (fine-tuning), with a fresh optimizer at step 0."""
     source = load_checkpoint(path, kind)
-    ignore = ("flint_checkpoint",)  # where the prior came from, not its shape
-    if {k: v for k, v in source.config["model"].items() if k not in ignore} != \
-            {k: v for k, v in model_cfg.items() if k not in ignore}:
+    if _shape_config(source.config["model"]) != _shape_config(model_cfg):
         raise InputError("train.init names a checkpoint of another model config", path=path,
                          hint="fine-tune with the config that checkpoint was trained with")
     model.load_state_dict(source.model.state_dict())
+
+
+def _shape_config(model_cfg: Mapping[str, Any]) -> dict:
+    """A model config less what no weight depends on: where the prior came from (``flint_checkpoint``) and the
+    dropout rates (fine-tuning may regularise harder than the run it starts from)."""
+    return {k: _shape_config(v) if isinstance(v, Mapping) else v for k, v in model_cfg.items()
+            if k not in ("flint_checkpoint", "dropout")}
 
 
 def freeze_except(model: nn.Module, prefixes: list[str]) -> list[nn.Module]:
