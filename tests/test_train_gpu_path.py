@@ -262,3 +262,24 @@ def test_flint_is_validated_window_by_window_as_it_is_used():
         as_is = flint(torch.from_numpy(motion[None, :20]), sample=False).motion[0].numpy()
     np.testing.assert_allclose(short, as_trained, atol=1e-5)
     assert not np.allclose(short, as_is, atol=1e-3)
+
+
+def test_latent_anchor_pulls_emote_latents_toward_the_priors_encoding(root):
+    flint = train(_config("flint_tiny", root / "anchor", **{"train.steps": 2}), progress=False).checkpoint
+    config = _config("emote_tiny", root / "anchor", **{"train.steps": 2, "model.flint_checkpoint": str(flint),
+                                                        "train.losses.latent_anchor": 0.01})
+    result = train(config, progress=False)
+    assert '"latent_anchor"' in (Path(config.train.out) / "log.jsonl").read_text()
+    model = load_checkpoint(result.checkpoint).model
+    corpus = build_corpus(OmegaConf.to_container(config.data), 30.0)
+    batch = sample_batch(corpus.train, 3, 32, np.random.default_rng(0))
+    terms = step_losses(model, "emote", batch, {"latent_anchor": 1.0})
+    latents = model.latents(batch.samples, batch.weights)
+    encoded, _ = model.flint.encode(batch.targets)
+    assert float(terms["latent_anchor"]) == pytest.approx(float(torch.mean((latents - encoded) ** 2)), rel=1e-5)
+    torch.testing.assert_close(terms["reconstruction"],
+                               torch.mean((model.flint.decode(latents, 32) - batch.targets) ** 2))
+    terms["latent_anchor"].backward()
+    assert all(p.grad is None for p in model.flint.parameters())  # the prior stays frozen
+    assert model.to_latent.weight.grad.abs().sum() > 0
+    assert "latent_anchor" not in step_losses(model, "emote", batch, {})
