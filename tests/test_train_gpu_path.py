@@ -283,3 +283,32 @@ def test_latent_anchor_pulls_emote_latents_toward_the_priors_encoding(root):
     assert all(p.grad is None for p in model.flint.parameters())  # the prior stays frozen
     assert model.to_latent.weight.grad.abs().sum() > 0
     assert "latent_anchor" not in step_losses(model, "emote", batch, {})
+
+
+def test_emote_can_start_its_front_layers_from_an_emoface_checkpoint(root):
+    flint = train(_config("flint_tiny", root / "graft", **{"train.steps": 2}), progress=False).checkpoint
+    emoface = train(_config("emoface_tiny", root / "graft", **{"train.steps": 2}), progress=False).checkpoint
+    emote = train(_config("emote_tiny", root / "graft", **{"train.steps": 1, "model.flint_checkpoint": str(flint)}),
+                  progress=False).checkpoint
+    front = "[speech,emotion,fuse,transformer]"
+    grafted = train(_config("emote_tiny", root / "grafted", **{
+        "train.steps": 1, "model.flint_checkpoint": str(flint), "train.init": str(emote), "train.lr": 0.0,
+        "train.transplant.from": str(emoface), "train.transplant.modules": front, "train.trainable": "[to_latent]"}),
+        progress=False).checkpoint
+    donor, before = load_checkpoint(emoface).model.state_dict(), load_checkpoint(emote).model.state_dict()
+    after = load_checkpoint(grafted).model.state_dict()
+    for key, value in after.items():
+        if key.startswith(("speech.", "emotion.", "fuse.", "transformer.")):
+            assert torch.equal(value, donor[key]), key
+        else:  # the latent head and the prior stay emote's (lr 0: nothing moved)
+            assert torch.equal(value, before[key]), key
+    with pytest.raises(InputError, match="no module 'head'"):
+        train(_config("emote_tiny", root / "bad_graft", **{
+            "train.steps": 1, "model.flint_checkpoint": str(flint), "train.init": str(emote),
+            "train.transplant.from": str(emoface), "train.transplant.modules": "[head]"}), progress=False)
+    with pytest.raises(InputError, match="shaped differently"):
+        wide = train(_config("emoface_tiny", root / "wide", **{"train.steps": 1, "model.dim": 48}),
+                     progress=False).checkpoint
+        train(_config("emote_tiny", root / "bad_shape", **{
+            "train.steps": 1, "model.flint_checkpoint": str(flint), "train.init": str(emote),
+            "train.transplant.from": str(wide), "train.transplant.modules": "[fuse]"}), progress=False)

@@ -19,7 +19,8 @@ Config (``train`` section)::
 
 ``device``: auto (a CUDA GPU when there is one), cpu or cuda. ``workers``: processes drawing batches ahead (0: in
 the training process). ``schedule``: constant or cosine (`learning_rate`). ``init``: a checkpoint to start from
-(fine-tuning); ``trainable``: train only these modules (`freeze_except`). ``max_seconds``: stop early, with a
+(fine-tuning); ``transplant: {from: PATH, modules: [speech, ...]}``: with ``init``, then overwrite these modules
+with another checkpoint's (`transplant`); ``trainable``: train only these modules (`freeze_except`). ``max_seconds``: stop early, with a
 checkpoint, after this much training time (the card records the step reached). The critics (frozen,
 `emoanim.models.critics`) are loaded only when their loss weight is not zero. ``losses.closure_margin`` is a setting,
 not a weight: how far below the closed threshold the closure and sealing hinges aim. ``losses.latent_anchor``
@@ -52,7 +53,7 @@ from emoanim.models.layers import parameter_count
 from emoanim.train import labels, losses
 from emoanim.train.augment import Augmentation
 from emoanim.train.dataset import Batch, Corpus, StepBatches, build_corpus, sample_batch
-from emoanim.train.model_setup import Critics, freeze_except, load_critics, start_from, train_mode
+from emoanim.train.model_setup import Critics, freeze_except, load_critics, start_from, train_mode, transplant
 
 DEFAULT_LOSSES = {"reconstruction": 1.0, "velocity": 0.5, "kl": 1e-3, "swap_content": 0.0, "swap_emotion": 0.0,
                   "closure": 0.0, "sealing": 0.0, "opening": 0.0, "parting": 0.0,
@@ -110,6 +111,8 @@ def train(config: Mapping[str, Any], progress: bool = True, command: str = "") -
         start_from(model, model_cfg, train_cfg["init"], kind)
         if flint_prior is not None:  # the prior comes from model.flint_checkpoint, also when fine-tuning
             model.flint.load_state_dict(flint_prior.model.state_dict())
+        if train_cfg.get("transplant"):
+            transplant(model, dict(train_cfg["transplant"]))
     frozen = freeze_except(model, list(train_cfg.get("trainable") or []))
     model.to(device)
     critics = load_critics(train_cfg.get("critics") or {}, weights, device)

@@ -45,6 +45,30 @@ def start_from(model: nn.Module, model_cfg: Mapping[str, Any], path: str, kind: 
     model.load_state_dict(source.model.state_dict())
 
 
+def transplant(model: nn.Module, spec: Mapping[str, Any]) -> None:
+    """``train.transplant``: copy the weights of ``spec["modules"]`` (e.g. ``[speech, emotion, fuse, transformer]``)
+    from the checkpoint ``spec["from"]``, which may be of another kind: emote and emoface share their front layers
+    (speech encoder, emotion embedding, fusion, transformer), so one can start from the other's. Every named module
+    must exist in both with the same shapes."""
+    source = load_checkpoint(str(spec["from"])).model.state_dict()
+    target = model.state_dict()
+    modules = list(spec.get("modules") or [])
+    if not modules:
+        raise InputError("train.transplant names no modules", hint="e.g. modules: [speech, emotion, fuse, transformer]")
+    copied = {}
+    for module in modules:
+        keys = [k for k in target if k.startswith(module + ".")]
+        if not keys:
+            raise InputError(f"train.transplant: this model has no module {module!r}",
+                             hint="use module names such as speech, emotion, fuse, transformer")
+        for key in keys:
+            if key not in source or source[key].shape != target[key].shape:
+                raise InputError(f"train.transplant: {key} is missing or shaped differently in the source",
+                                 path=str(spec["from"]), hint="transplant between models of the same front config")
+            copied[key] = source[key]
+    model.load_state_dict({**target, **copied})
+
+
 def _shape_config(model_cfg: Mapping[str, Any]) -> dict:
     """A model config less what no weight depends on: where the prior came from (``flint_checkpoint``) and the
     dropout rates (fine-tuning may regularise harder than the run it starts from)."""
