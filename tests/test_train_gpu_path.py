@@ -214,7 +214,7 @@ def test_sealing_asks_one_shut_frame_per_closure_and_pulls_only_the_nearest():
     pred[0, 4, close] = 0.3  # and shut at frame 4
     pred.requires_grad_(True)
     loss = losses.sealing(pred, target)
-    assert float(loss) == pytest.approx((0.1 - 0.05) * 2 / 3)  # B and C miss by 0.05 each; A is sealed
+    assert loss.item() == pytest.approx((0.1 - 0.05) * 2 / 3)  # B and C miss by 0.05 each; A is sealed
     loss.backward()
     pulled = {tuple(i) for i in pred.grad[..., jaw].nonzero().tolist()}
     assert pulled == {(0, 9), (1, 0), (1, 1)}  # C's two frames tie for nearest; nothing outside closures moves
@@ -223,6 +223,9 @@ def test_sealing_asks_one_shut_frame_per_closure_and_pulls_only_the_nearest():
     near[0, 4, close] = 0.2  # closure A now only nearly shut (aperture 0.02 at frame 3): sealed without a margin,
     assert float(losses.sealing(near, target)) == pytest.approx(0.1 / 3)
     assert float(losses.sealing(near, target, margin=0.04)) == pytest.approx((0.01 + 0.09 * 2) / 3)  # not with one
+    funnelled = target.clone()
+    funnelled[..., ARKIT_INDEX["mouthFunnel"]] = 0.2  # shut by the ARKit proxy, parted on a head: 0.4 * 0.2 = 0.08
+    assert float(losses.sealing(funnelled, target)) == pytest.approx(0.08 - 0.05)
     open_only = torch.zeros(1, 5, 52)
     open_only[..., jaw] = 0.3
     assert float(losses.sealing(open_only, open_only)) == 0.0  # no closure, nothing to seal

@@ -24,6 +24,10 @@ from emoanim.motion.channels import ARKIT_INDEX, ARKIT_NAMES
 
 UPPER_FACE = [ARKIT_INDEX[n] for n in ARKIT_NAMES if n.startswith(("brow", "cheek", "nose", "eyeSquint", "eyeWide"))]
 _JAW, _CLOSE = ARKIT_INDEX["jawOpen"], ARKIT_INDEX["mouthClose"]
+_FUNNEL = ARKIT_INDEX["mouthFunnel"]
+# mouthFunnel parts the lips' inner edge about 0.4 times as far as jawOpen does on the landmarks head (0.133 vs 0.327
+# inter-ocular distance per unit, emoanim.eval.landmark_lipsync), so a closure with funnel 0.15 reads as parted there
+FUNNEL_PARTS = 0.4
 _PARTING = [ARKIT_INDEX[n] for n in ("mouthLowerDownLeft", "mouthLowerDownRight", "mouthUpperUpLeft",
                                      "mouthUpperUpRight")]
 
@@ -57,13 +61,15 @@ def sealing(pred: torch.Tensor, target: torch.Tensor, margin: float = 0.0) -> to
     Why beside `closure`: the lip-sync metric asks for one shut frame per bilabial, not all of them. A model unsure
     of the exact frame regresses to a shallow dip across the run, which `closure`'s per-frame squares barely
     penalise (near misses sit a few hundredths above the line); this term pushes down only the frame already
-    nearest to shut, so it seals without widening closures into their neighbours (false closures)."""
+    nearest to shut, so it seals without widening closures into their neighbours (false closures). The sealed
+    aperture also counts ``mouthFunnel`` (`FUNNEL_PARTS`): the ARKit proxy leaves funnelling out, but a funnelled
+    /m/ shows parted lips on a head."""
     closed = lip_aperture(target) <= CLOSED_APERTURE
     starts = closed & ~F.pad(closed[:, :-1], (1, 0), value=False)
     # numbered across the whole batch (a run never continues into the next row: each row starts a run afresh)
     run = torch.cumsum(starts.flatten().long(), 0).view_as(closed) * closed
     runs = int(run.max())
-    aperture = lip_aperture(pred)
+    aperture = lip_aperture(pred) + FUNNEL_PARTS * pred[..., _FUNNEL]
     if runs == 0:
         return aperture.sum() * 0.0
     smallest = aperture.new_full((runs + 1,), float("inf")).scatter_reduce(
