@@ -4,7 +4,7 @@
 # a parting hinge against the false closures sealing brings, and for emote the latent anchor and emoface's front
 # layers (train.transplant). Starts from the checkpoints scripts/finetune_cpu.sh released into checkpoints/.
 #   bash scripts/finetune_sealing_cpu.sh      # writes runs/{emoface_seal,emoface_seal2,emoface_seal3}/ and
-#                                             # runs/{emote_seal,emote_anchor,emote_graft_a,emote_graft_b}/
+#                                             # runs/{emote_seal,emote_anchor,emote_graft_a,emote_graft_b,emote_funnel}/
 # Each stage was chosen by the fewest lip-sync errors (missed closures + unopened vowels + false closures) on
 # Asterisk test prompts 0-79 (`python benchmarks/animator_table.py --prompts 80 --start 0 ...`), never on 80-280.
 set -euo pipefail
@@ -33,10 +33,11 @@ emoface() {
 # checkpoint, 1320 s in, when the graft below replaced it: 88.8% of closures on prompts 0-79; only its latent head
 # carries into the graft, which retrains it). Then emoface's front layers (speech encoder,
 # emotion, fusion, transformer) transplanted and only the latent head trained (360 s), then everything but the
-# frozen prior with the parting hinge (1500 s, 2 threads). The shipped emote.pt is the checkpoint this last stage
-# saved at step 2400 (34 errors on prompts 0-79, against 36 at step 1200 and 43 at its end, step 4466); the loop
-# keeps only last.pt, so the run below releases its end unless stopped there (copy last.pt once log.jsonl shows
-# the step-2400 validation).
+# frozen prior with the parting hinge (1500 s, 2 threads), kept at its step-2400 checkpoint (34 errors on prompts
+# 0-79, against 36 at step 1200 and 43 at its end). Last, 600 s more at lr 3e-5 with the sealing hinge counting
+# mouthFunnel (this commit's emoanim.train.losses.sealing; stage 4 ran before that), kept at step 800 (ARKit errors
+# + landmark misses 53, against 54 before it). The loop keeps only last.pt: copy it when log.jsonl shows the step
+# to keep (the shipped run stopped stage 4 at step 2400 that way).
 emote_until_graft() {
     tune 1 configs/emote.yaml $data $critics $common $hinges $no_swap $prior \
         train.init=checkpoints/emote.pt train.out=runs/emote_seal train.lr=1.0e-4 train.max_seconds=1500
@@ -51,6 +52,9 @@ emote_graft() {
     tune 2 configs/emote.yaml $data $critics $common $hinges $no_swap $prior train.losses.latent_anchor=0.001 \
         train.losses.parting=1.0 train.init=runs/emote_graft_a/last.pt train.out=runs/emote_graft_b \
         train.lr=5.0e-5 train.max_seconds=1500
+    tune 2 configs/emote.yaml $data $critics $common $hinges $no_swap $prior train.losses.latent_anchor=0.001 \
+        train.losses.parting=1.0 train.init=runs/emote_graft_b/last.pt train.out=runs/emote_funnel \
+        train.lr=3.0e-5 train.max_seconds=600
 }
 
 emoface &
@@ -59,4 +63,4 @@ wait
 emote_graft
 release() { python3 -c "import sys; from emoanim.models.checkpoint import release_checkpoint as r; r(*sys.argv[1:])" "$@"; }
 release runs/emoface_seal3/last.pt checkpoints/emoface.pt
-release runs/emote_graft_b/last.pt checkpoints/emote.pt
+release runs/emote_funnel/last.pt checkpoints/emote.pt
