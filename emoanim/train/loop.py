@@ -20,8 +20,9 @@ Config (``train`` section)::
 ``device``: auto (a CUDA GPU when there is one), cpu or cuda. ``workers``: processes drawing batches ahead (0: in
 the training process). ``schedule``: constant or cosine (`learning_rate`). ``init``: a checkpoint to start from
 (fine-tuning); ``transplant: {from: PATH, modules: [speech, ...]}``: with ``init``, then overwrite these modules
-with another checkpoint's (`transplant`); ``trainable``: train only these modules (`freeze_except`). ``max_seconds``: stop early, with a
-checkpoint, after this much training time (the card records the step reached). The critics (frozen,
+with another checkpoint's (`transplant`); ``trainable``: train only these modules (`freeze_except`).
+``max_seconds``: stop early, with a checkpoint, after this much training time (the card records the step reached).
+The critics (frozen,
 `emoanim.models.critics`) are loaded only when their loss weight is not zero. ``losses.closure_margin`` is a setting,
 not a weight: how far below the closed threshold the closure and sealing hinges aim. ``losses.latent_anchor``
 (emote only): mean squared distance of the predicted FLINT latents to the frozen prior's encoding of the target.
