@@ -4,7 +4,7 @@
 # a parting hinge against the false closures sealing brings, and for emote the latent anchor and emoface's front
 # layers (train.transplant). Starts from the checkpoints scripts/finetune_cpu.sh released into checkpoints/.
 #   bash scripts/finetune_sealing_cpu.sh      # writes runs/{emoface_seal,emoface_seal2,emoface_seal3}/ and
-#                                             # runs/{emote_seal,emote_anchor,emote_graft_a,emote_graft_b,emote_funnel}/
+#                                             # runs/emote_{seal,anchor,graft_a,graft_b,funnel,funnel2}/
 # Each stage was chosen by the fewest lip-sync errors (missed closures + unopened vowels + false closures) on
 # Asterisk test prompts 0-79 (`python benchmarks/animator_table.py --prompts 80 --start 0 ...`), never on 80-280.
 set -euo pipefail
@@ -36,8 +36,8 @@ emoface() {
 # frozen prior with the parting hinge (1500 s, 2 threads), kept at its step-2400 checkpoint (34 errors on prompts
 # 0-79, against 36 at step 1200 and 43 at its end). Last, 600 s more at lr 3e-5 with the sealing hinge counting
 # mouthFunnel (this commit's emoanim.train.losses.sealing; stage 4 ran before that), kept at step 800 (ARKit errors
-# + landmark misses 53, against 54 before it). The loop keeps only last.pt: copy it when log.jsonl shows the step
-# to keep (the shipped run stopped stage 4 at step 2400 that way).
+# + landmark misses 53, against 54 before it), then 600 s at lr 2e-5 with the parting hinge at 2.0, kept at step 400
+# (51). The loop keeps only last.pt: copy it when log.jsonl shows the step to keep (as the shipped run did).
 emote_until_graft() {
     tune 1 configs/emote.yaml $data $critics $common $hinges $no_swap $prior \
         train.init=checkpoints/emote.pt train.out=runs/emote_seal train.lr=1.0e-4 train.max_seconds=1500
@@ -55,6 +55,9 @@ emote_graft() {
     tune 2 configs/emote.yaml $data $critics $common $hinges $no_swap $prior train.losses.latent_anchor=0.001 \
         train.losses.parting=1.0 train.init=runs/emote_graft_b/last.pt train.out=runs/emote_funnel \
         train.lr=3.0e-5 train.max_seconds=600
+    tune 2 configs/emote.yaml $data $critics $common $hinges $no_swap $prior train.losses.latent_anchor=0.001 \
+        train.losses.parting=2.0 train.init=runs/emote_funnel/last.pt train.out=runs/emote_funnel2 \
+        train.lr=2.0e-5 train.max_seconds=600
 }
 
 emoface &
@@ -63,4 +66,4 @@ wait
 emote_graft
 release() { python3 -c "import sys; from emoanim.models.checkpoint import release_checkpoint as r; r(*sys.argv[1:])" "$@"; }
 release runs/emoface_seal3/last.pt checkpoints/emoface.pt
-release runs/emote_funnel/last.pt checkpoints/emote.pt
+release runs/emote_funnel2/last.pt checkpoints/emote.pt
