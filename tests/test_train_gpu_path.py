@@ -305,6 +305,11 @@ def test_emote_can_start_its_front_layers_from_an_emoface_checkpoint(root):
             assert torch.equal(value, donor[key]), key
         else:  # the latent head and the prior stay emote's (lr 0: nothing moved)
             assert torch.equal(value, before[key]), key
+    # without train.init too: a fresh emote takes the donor's front, nothing is silently skipped
+    fresh = train(_config("emote_tiny", root / "graft_fresh", **{
+        "train.steps": 1, "model.flint_checkpoint": str(flint), "train.lr": 0.0,
+        "train.transplant.from": str(emoface), "train.transplant.modules": front}), progress=False).checkpoint
+    assert torch.equal(load_checkpoint(fresh).model.state_dict()["fuse.weight"], donor["fuse.weight"])
     with pytest.raises(InputError, match="no module 'head'"):
         train(_config("emote_tiny", root / "bad_graft", **{
             "train.steps": 1, "model.flint_checkpoint": str(flint), "train.init": str(emote),

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-
 MIN_STD = 1e-9  # a signal with less spread than this is constant: its correlation is undefined (NaN)
 
 

@@ -19,10 +19,9 @@ Config (``train`` section)::
 
 ``device``: auto (a CUDA GPU when there is one), cpu or cuda. ``workers``: processes drawing batches ahead (0: in
 the training process). ``schedule``: constant or cosine (`learning_rate`). ``init``: a checkpoint to start from
-(fine-tuning); ``transplant: {from: PATH, modules: [speech, ...]}``: with ``init``, then overwrite these modules
-with another checkpoint's (`transplant`); ``trainable``: train only these modules (`freeze_except`).
-``max_seconds``: stop early, with a checkpoint, after this much training time (the card records the step reached).
-The critics (frozen,
+(fine-tuning); ``transplant: {from: PATH, modules: [speech, ...]}``: then these modules from another checkpoint
+(`transplant`); ``trainable``: train only these modules (`freeze_except`). ``max_seconds``: stop early, with a
+checkpoint, after this much training time (the card records the step reached). The critics (frozen,
 `emoanim.models.critics`) are loaded only when their loss weight is not zero. ``losses.closure_margin`` is a setting,
 not a weight: how far below the closed threshold the closure and sealing hinges aim. ``losses.latent_anchor``
 (emote only): mean squared distance of the predicted FLINT latents to the frozen prior's encoding of the target.
@@ -106,14 +105,13 @@ def train(config: Mapping[str, Any], progress: bool = True, command: str = "") -
 
     torch.manual_seed(seed)
     model = build_model(model_cfg)
-    if flint_prior is not None:
-        model.flint.load_state_dict(flint_prior.model.state_dict())
-    if train_cfg.get("init") and not (last.is_file() and train_cfg.get("resume", True)):
+    resuming = last.is_file() and train_cfg.get("resume", True)  # then last.pt's weights replace all of these
+    if train_cfg.get("init") and not resuming:
         start_from(model, model_cfg, train_cfg["init"], kind)
-        if flint_prior is not None:  # the prior comes from model.flint_checkpoint, also when fine-tuning
-            model.flint.load_state_dict(flint_prior.model.state_dict())
-        if train_cfg.get("transplant"):
-            transplant(model, dict(train_cfg["transplant"]))
+    if train_cfg.get("transplant") and not resuming:
+        transplant(model, dict(train_cfg["transplant"]))
+    if flint_prior is not None:  # the prior comes from model.flint_checkpoint, also when fine-tuning
+        model.flint.load_state_dict(flint_prior.model.state_dict())
     frozen = freeze_except(model, list(train_cfg.get("trainable") or []))
     model.to(device)
     critics = load_critics(train_cfg.get("critics") or {}, weights, device)
@@ -121,7 +119,7 @@ def train(config: Mapping[str, Any], progress: bool = True, command: str = "") -
     optimizer = torch.optim.AdamW(trainable, lr=float(train_cfg.get("lr", 3e-4)),
                                   weight_decay=float(train_cfg.get("weight_decay", 0.01)))
     step = 0
-    if last.is_file() and train_cfg.get("resume", True):
+    if resuming:
         previous = load_checkpoint(last, kind)
         if previous.config["model"] != model_cfg:
             raise InputError("the checkpoint here was trained with another model config", path=last,

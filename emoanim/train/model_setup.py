@@ -1,5 +1,6 @@
-"""What a training run starts from, besides its data: initial weights (``train.init``), the parts that stay frozen
-(``train.trainable``), and the frozen critics its perceptual losses consult (``train.critics``)."""
+"""What a training run starts from, besides its data: initial weights (``train.init``, ``train.transplant``), the
+parts that stay frozen (``train.trainable``), and the frozen critics its perceptual losses consult
+(``train.critics``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -99,4 +100,4 @@ def train_mode(model: nn.Module, frozen: list[nn.Module]) -> None:
         module.eval()
 
 
-__all__ = ["Critics", "freeze_except", "load_critics", "start_from", "train_mode"]
+__all__ = ["Critics", "freeze_except", "load_critics", "start_from", "train_mode", "transplant"]
