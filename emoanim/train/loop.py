@@ -5,17 +5,18 @@ reseeded with ``(seed, s)`` before each step, so a run resumed from its checkpoi
 exactly the steps an uninterrupted run would have taken.
 
 Outputs in ``train.out``: ``last.pt`` (checkpoint with config, card, optimizer, step), ``log.jsonl`` (one line per
-logged step and per validation), ``MODEL_CARD.md`` at the end.
+logged step and per validation), ``MODEL_CARD.md`` at the end, and with ``keep_every: N`` a ``step_<N>.pt`` every N
+steps (weights, config and card, no optimizer: a release), so a checkpoint chosen mid-run can be reproduced.
 
 Config (``train`` section)::
 
     train: {seed: 0, steps: 2000, batch: 16, lr: 3.0e-4, weight_decay: 0.01, warmup: 100, clip: 1.0,
-            log_every: 20, val_every: 500, save_every: 500, val_items: 16, out: runs/emoface, resume: true,
-            device: auto, workers: 0, max_seconds: null, schedule: constant, init: null, trainable: [],
+            log_every: 20, val_every: 500, save_every: 500, keep_every: 0, val_items: 16, out: runs/emoface,
+            resume: true, device: auto, workers: 0, max_seconds: null, schedule: constant, init: null, trainable: [],
             critics: {lipreader: runs/lipreader/last.pt, expression: runs/expression/last.pt},
             losses: {reconstruction: 1.0, velocity: 0.5, kl: 1.0e-3, swap_content: 0.0, swap_emotion: 0.0,
-                     closure: 0.0, closure_margin: 0.0, sealing: 0.0, opening: 0.0, parting: 0.0,
-                     latent_anchor: 0.0, lip_reading: 0.0, emotion_consistency: 0.0}}
+                     closure: 0.0, closure_margin: 0.0, sealing: 0.0, landmark_sealing: 0.0, opening: 0.0,
+                     parting: 0.0, latent_anchor: 0.0, lip_reading: 0.0, emotion_consistency: 0.0}}
 
 ``device``: auto (a CUDA GPU when there is one), cpu or cuda. ``workers``: processes drawing batches ahead (0: in
 the training process). ``schedule``: constant or cosine (`learning_rate`). ``init``: a checkpoint to start from
@@ -56,7 +57,7 @@ from emoanim.train.dataset import Batch, Corpus, StepBatches, build_corpus, samp
 from emoanim.train.model_setup import Critics, freeze_except, load_critics, start_from, train_mode, transplant
 
 DEFAULT_LOSSES = {"reconstruction": 1.0, "velocity": 0.5, "kl": 1e-3, "swap_content": 0.0, "swap_emotion": 0.0,
-                  "closure": 0.0, "sealing": 0.0, "opening": 0.0, "parting": 0.0,
+                  "closure": 0.0, "sealing": 0.0, "landmark_sealing": 0.0, "opening": 0.0, "parting": 0.0,
                   "latent_anchor": 0.0, "lip_reading": 0.0, "emotion_consistency": 0.0}
 CRITIC_KINDS = ("lipreader", "expression")
 CRITIC_NOISE = 0.02  # std of noise added to the critics' training motion, so they also read smoother, noisier
@@ -136,6 +137,7 @@ def train(config: Mapping[str, Any], progress: bool = True, command: str = "") -
     warmup = int(train_cfg.get("warmup", 0))
     log_every, val_every = int(train_cfg.get("log_every", 20)), int(train_cfg.get("val_every", 0))
     save_every = int(train_cfg.get("save_every", 0))
+    keep_every = int(train_cfg.get("keep_every", 0))
     result = TrainResult(last, step)
     card = ModelCard(name=out.name, kind=kind, data=corpus.licences, command=command,
                      parameters=parameter_count(model), notes=[])
@@ -184,6 +186,10 @@ def train(config: Mapping[str, Any], progress: bool = True, command: str = "") -
                 card.metrics = dict(result.metrics)
                 card.notes = [_progress_note(device, step, step - first_step, time.perf_counter() - started)]
                 save_checkpoint(last, model, cfg, card, step, optimizer.state_dict())
+            if keep_every and step % keep_every == 0:
+                card.metrics = dict(result.metrics)
+                card.notes = [_progress_note(device, step, step - first_step, time.perf_counter() - started)]
+                save_checkpoint(out / f"step_{step:06d}.pt", model, cfg, card, step, None)
             log.flush()
     finally:
         bar.close()
@@ -240,7 +246,7 @@ def step_losses(model: nn.Module, kind: str, batch: Batch, weights: Mapping[str,
 
 
 def metric_hinges(pred: torch.Tensor, target: torch.Tensor, weights: Mapping[str, float]) -> dict[str, torch.Tensor]:
-    """The lip-sync hinges (`losses.closure`, `sealing`, `opening`, `parting`) switched on in ``weights``, for ARKit
+    """The lip-sync hinges (`losses.closure`, `sealing`, `landmark_sealing`, `opening`, `parting`) switched on in ``weights``, for ARKit
     motion."""
     if pred.shape[-1] != 52:
         return {}
@@ -249,6 +255,8 @@ def metric_hinges(pred: torch.Tensor, target: torch.Tensor, weights: Mapping[str
         terms["closure"] = losses.closure(pred, target, float(weights.get("closure_margin", 0.0)))
     if weights.get("sealing"):
         terms["sealing"] = losses.sealing(pred, target, float(weights.get("closure_margin", 0.0)))
+    if weights.get("landmark_sealing"):
+        terms["landmark_sealing"] = losses.landmark_sealing(pred, target, float(weights.get("closure_margin", 0.0)))
     if weights.get("opening"):
         terms["opening"] = losses.opening(pred, target)
     if weights.get("parting"):

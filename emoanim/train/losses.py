@@ -7,9 +7,10 @@
   emotion, then (content) wherever the original target's lips are shut, the swapped output's must be too, and
   (emotion) its upper face (brows, eyes, cheeks, nose: the channels speech does not drive) must match the other
   window's target. Emotion thus cannot leak into lip closure, nor speech into the upper face.
-- `closure`, `sealing`, `parting`, `opening`: hinges on what lip-sync metrics check (`emoanim.eval.lipsync`): shut
+- `closure`, `sealing`, `landmark_sealing`, `parting`, `opening`: hinges on what lip-sync metrics check (`emoanim.eval.lipsync`): shut
   lips where the target is shut (every such frame: `closure`; at least one frame of each closure: `sealing`), parted
-  lips where it is clearly apart, an open jaw where the target opens for a vowel;
+  lips where it is clearly apart, an open jaw where the target opens for a vowel; `landmark_sealing` is `sealing`
+  on the default head's inner lip gap, what the landmarks-rig metric judges;
 - `critic_agreement`, `soft_cross_entropy`: the perceptual losses through the frozen critics
   (`emoanim.models.critics`): the lip reader must read the prediction as it reads the target, and the expression
   classifier must see the emotion the window was asked for.
@@ -19,8 +20,10 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as F
 
+from emoanim.eval.landmark_lipsync import CLOSED_GAP
 from emoanim.eval.lipsync import CLOSED_APERTURE, OPEN_JAW
 from emoanim.motion.channels import ARKIT_INDEX, ARKIT_NAMES
+from emoanim.train.lip_gap import gap_per_jaw_unit, inner_lip_gap
 
 UPPER_FACE = [ARKIT_INDEX[n] for n in ARKIT_NAMES if n.startswith(("brow", "cheek", "nose", "eyeSquint", "eyeWide"))]
 _JAW, _CLOSE = ARKIT_INDEX["jawOpen"], ARKIT_INDEX["mouthClose"]
@@ -64,17 +67,32 @@ def sealing(pred: torch.Tensor, target: torch.Tensor, margin: float = 0.0) -> to
     nearest to shut, so it seals without widening closures into their neighbours (false closures). The sealed
     aperture also counts ``mouthFunnel`` (`FUNNEL_PARTS`): the ARKit proxy leaves funnelling out, but a funnelled
     /m/ shows parted lips on a head."""
+    aperture = lip_aperture(pred) + FUNNEL_PARTS * pred[..., _FUNNEL]
+    return _least_over_closures(aperture, target, CLOSED_APERTURE - margin)
+
+
+def landmark_sealing(pred: torch.Tensor, target: torch.Tensor, margin: float = 0.0) -> torch.Tensor:
+    """`sealing` measured on the default head's inner lip gap (`emoanim.train.lip_gap`), which is what the
+    landmarks-rig metric (`emoanim.eval.landmark_lipsync`) judges: every shape that parts the lips on a face counts,
+    by exactly how far it parts them. In jaw units (the gap over what one unit of jawOpen opens), so its weight and
+    ``margin`` compare with `sealing`'s."""
+    per_jaw = gap_per_jaw_unit()
+    return _least_over_closures(inner_lip_gap(pred) / per_jaw, target, CLOSED_GAP / per_jaw - margin)
+
+
+def _least_over_closures(aperture: torch.Tensor, target: torch.Tensor, line: float) -> torch.Tensor:
+    """Mean over the closures of ``target`` (runs of closed frames) of how far ``aperture``'s least value over the
+    run stays above ``line`` (0 when it reaches it)."""
     closed = lip_aperture(target) <= CLOSED_APERTURE
     starts = closed & ~F.pad(closed[:, :-1], (1, 0), value=False)
     # numbered across the whole batch (a run never continues into the next row: each row starts a run afresh)
     run = torch.cumsum(starts.flatten().long(), 0).view_as(closed) * closed
     runs = int(run.max())
-    aperture = lip_aperture(pred) + FUNNEL_PARTS * pred[..., _FUNNEL]
     if runs == 0:
         return aperture.sum() * 0.0
     smallest = aperture.new_full((runs + 1,), float("inf")).scatter_reduce(
         0, run.flatten(), aperture.flatten(), reduce="amin", include_self=True)[1:]
-    return torch.clamp(smallest - (CLOSED_APERTURE - margin), min=0.0).mean()
+    return torch.clamp(smallest - line, min=0.0).mean()
 
 
 def swap_content(swapped: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,114 @@
+"""Score candidate checkpoints of a learned animator on a fixed prompt set, to choose which one to ship.
+
+    python benchmarks/select_checkpoint.py save PROMPTS.npz [--prompts 80] [--start 0]
+    python benchmarks/select_checkpoint.py score PROMPTS.npz emote runs/x/step_*.pt [--jobs 4] [--json OUT]
+
+``save`` decodes and force-aligns Asterisk test prompts (as benchmarks/animator_table.py does) into one portable
+file: int16 audio and reference phones, no pickle. It needs the Debian prompts and pocketsphinx; ``score`` needs
+neither, so candidates can be scored where they were trained (a GPU machine).
+
+``score`` runs each checkpoint through the pipeline's stages (`eval_report.Subject.perform`: animate, then
+post-processing) and prints one line per checkpoint, fewest errors first: errors = bilabials without a closed frame
++ open vowels not opened + false closures (ARKit curves, emoanim.eval.lipsync) + bilabials not sealed on the
+landmarks rig (emoanim.eval.landmark_lipsync). The shipped checkpoints were chosen this way on test prompts 0-79
+(``--prompts 80 --start 0``); the closing-note table reports prompts 80-280, which no choice looked at.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+PCM_SCALE = 32767.0
+
+
+def save_prompts(path: Path, count: int, start: int) -> int:
+    from eval_report import asterisk_prompts
+
+    prompts = asterisk_prompts(count, start)
+    meta = [{"name": p.name, "words": p.words, "sample_rate": p.audio.sample_rate, "duration": p.reference.duration,
+             "method": p.reference.method,
+             "phones": [[ph.label, ph.start, ph.end, ph.word] for ph in p.reference.phones]} for p in prompts]
+    audio = {f"audio_{i}": np.round(np.clip(p.audio.samples, -1, 1) * PCM_SCALE).astype(np.int16)
+             for i, p in enumerate(prompts)}
+    temp = path.with_name(path.name + ".tmp.npz")
+    np.savez_compressed(temp, meta=np.array(json.dumps(meta)), **audio)
+    temp.replace(path)
+    return len(prompts)
+
+
+def load_prompts(path: Path) -> list:
+    from eval_report import Prompt
+
+    from emoanim.audio.types import Audio
+    from emoanim.phonetics.types import Phone, PhoneTrack
+
+    with np.load(path) as data:
+        meta = json.loads(str(data["meta"]))
+        return [Prompt(m["name"], m["words"],
+                       Audio(data[f"audio_{i}"].astype(np.float32) / PCM_SCALE, int(m["sample_rate"])),
+                       PhoneTrack([Phone(*ph) for ph in m["phones"]], float(m["duration"]), m["method"]))
+                for i, m in enumerate(meta)]
+
+
+def score_one(prompts_file: str, animator: str, checkpoint: str) -> dict:
+    import torch
+    from eval_report import Subject, lipsync_result
+
+    torch.set_num_threads(1)
+    result = lipsync_result(Subject(animator, {"checkpoint": checkpoint}), load_prompts(Path(prompts_file)))
+    lm = result.landmarks
+    counts = {key: (round(rate * n), n) for key, (rate, n) in
+              (("closed", result.closure), ("opened", result.opened), ("false", result.false_closure))}
+    sealed = (round(lm.bilabial_closure * lm.bilabials), lm.bilabials)
+    arkit_errors = (counts["closed"][1] - counts["closed"][0]) + (counts["opened"][1] - counts["opened"][0]) \
+        + counts["false"][0]
+    return {"checkpoint": checkpoint, **counts, "sealed": sealed, "arkit_errors": arkit_errors,
+            "errors": arkit_errors + sealed[1] - sealed[0]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    verbs = parser.add_subparsers(dest="verb", required=True)
+    save = verbs.add_parser("save", help="decode and align Asterisk test prompts into one file")
+    save.add_argument("out", type=Path)
+    save.add_argument("--prompts", type=int, default=80)
+    save.add_argument("--start", type=int, default=0)
+    score = verbs.add_parser("score", help="score checkpoints on a saved prompt file")
+    score.add_argument("prompts_file", type=Path)
+    score.add_argument("animator")
+    score.add_argument("checkpoints", nargs="+")
+    score.add_argument("--jobs", type=int, default=1, help="checkpoints scored at once (one torch thread each)")
+    score.add_argument("--json", type=Path, help="also write the scores here")
+    args = parser.parse_args()
+    if args.verb == "save":
+        print(f"{save_prompts(args.out, args.prompts, args.start)} prompts written to {args.out}")
+        return
+    with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futures = [pool.submit(score_one, str(args.prompts_file), args.animator, c) for c in args.checkpoints]
+        rows = []
+        for checkpoint, future in zip(args.checkpoints, futures):
+            try:
+                rows.append(future.result())
+            except Exception as err:  # one unreadable candidate must not hide the others' scores
+                print(f"{checkpoint}: not scored: {type(err).__name__}: {err}", file=sys.stderr)
+    rows.sort(key=lambda r: (r["errors"], r["arkit_errors"]))
+    for r in rows:
+        print(f"{r['errors']:4d} errors ({r['arkit_errors']} ARKit + {r['sealed'][1] - r['sealed'][0]} landmark): "
+              f"closed {r['closed'][0]}/{r['closed'][1]}  opened {r['opened'][0]}/{r['opened'][1]}  "
+              f"false {r['false'][0]}/{r['false'][1]}  sealed {r['sealed'][0]}/{r['sealed'][1]}  {r['checkpoint']}")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1))
+    if len(rows) < len(args.checkpoints):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
