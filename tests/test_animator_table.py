@@ -126,3 +126,26 @@ def test_pooled_av_offset_leaves_out_clips_without_one():
     assert pooled.av_offset_frames in (3, 4)  # the median of 3 and 4, rounded
     assert pooled.av_r == pytest.approx(0.55)
     assert pool([clip(0, float("nan"))]).av_offset_frames is None
+
+
+def test_select_checkpoint_scores_candidates_on_a_saved_prompt_file(checkpoint_dir, clip, tmp_path):
+    import select_checkpoint
+    from eval_report import Prompt
+
+    from emoanim.phonetics import align
+
+    audio, words = clip
+    reference = align(audio, words)
+    path = tmp_path / "prompts.npz"
+    select_checkpoint.write_prompts(path, [Prompt("bob", words, audio, reference)])
+    (loaded,) = select_checkpoint.load_prompts(path)
+    assert loaded.words == words and loaded.reference.method == reference.method
+    assert [(p.label, p.start, p.end) for p in loaded.reference.phones] == \
+        [(p.label, p.start, p.end) for p in reference.phones]
+    np.testing.assert_allclose(loaded.audio.samples, audio.samples, atol=1.0 / 32767)  # int16 on disk
+    row = select_checkpoint.score_one(str(path), "emoface", str(checkpoint_dir / "emoface.pt"))
+    bilabials = sum(p.label in ("P", "B", "M") for p in reference.phones)
+    assert row["closed"][1] == row["sealed"][1] == bilabials > 0
+    assert row["errors"] == row["arkit_errors"] + bilabials - row["sealed"][0]
+    assert row["arkit_errors"] == (bilabials - row["closed"][0]) + (row["opened"][1] - row["opened"][0]) \
+        + row["false"][0]

@@ -320,3 +320,69 @@ def test_emote_can_start_its_front_layers_from_an_emoface_checkpoint(root):
         train(_config("emote_tiny", root / "bad_shape", **{
             "train.steps": 1, "model.flint_checkpoint": str(flint), "train.init": str(emote),
             "train.transplant.from": str(wide), "train.transplant.modules": "[fuse]"}), progress=False)
+
+
+def test_the_inner_lip_gap_loss_sees_what_the_landmarks_rig_measures():
+    from emoanim.eval.landmark_lipsync import performance_mouth
+    from emoanim.motion.performance import Performance
+    from emoanim.train.lip_gap import gap_per_jaw_unit, inner_lip_gap
+
+    rng = np.random.default_rng(0)
+    weights = rng.uniform(-0.1, 1.1, (40, 52))  # out of range on purpose: the head clips, so must the loss
+    perf = Performance(fps=30.0, expression=weights, head=rng.normal(0, 8, (40, 3)),
+                       head_translation=rng.normal(0, 1, (40, 3)), gaze=rng.normal(0, 10, (40, 4)))
+    measured = performance_mouth(perf).inner_gap
+    computed = inner_lip_gap(torch.tensor(weights[None], dtype=torch.float64))[0].numpy()
+    np.testing.assert_allclose(computed, measured, atol=1e-6)
+    assert 0.2 < gap_per_jaw_unit() < 0.5  # the head's jaw parts the lips by a third of the eye distance per unit
+    shut = torch.zeros(1, 3, 52, requires_grad=True)
+    inner_lip_gap(shut).sum().backward()
+    assert torch.isfinite(shut.grad).all()  # a sealed mouth (gap 0) still has a usable gradient
+    with pytest.raises(ValueError, match="ARKit-52"):
+        inner_lip_gap(torch.zeros(1, 2, 10))
+
+
+def test_landmark_and_dual_sealing_judge_a_closure_on_the_face_and_on_both():
+    from emoanim.eval.landmark_lipsync import CLOSED_GAP
+    from emoanim.motion.channels import ARKIT_INDEX
+    from emoanim.train import losses
+    from emoanim.train.lip_gap import gap_per_jaw_unit
+
+    jaw, close, funnel = ARKIT_INDEX["jawOpen"], ARKIT_INDEX["mouthClose"], ARKIT_INDEX["mouthFunnel"]
+    upper_up = [ARKIT_INDEX["mouthUpperUpLeft"], ARKIT_INDEX["mouthUpperUpRight"]]
+    target = torch.zeros(1, 8, 52)
+    target[..., jaw] = 0.3
+    target[0, 3:5, close] = 0.3  # one closure, frames 3-4
+    assert float(losses.landmark_sealing(target, target)) == 0.0
+    assert float(losses.dual_sealing(target, target, margin=0.02)) == 0.0
+    funnelled = target.clone()
+    funnelled[..., funnel] = 0.5  # shut on the curves, parted on the face
+    face_excess = float(losses.landmark_sealing(funnelled, target))
+    assert face_excess > 0.0 and float(losses.sealing(funnelled, target)) > 0.0
+    assert float(losses.dual_sealing(funnelled, target)) == pytest.approx(face_excess)
+    lifted = target.clone()
+    lifted[..., upper_up] = 0.3  # ARKit proxy: aperture 0.5 * mean(0.3, 0.3, 0, 0) = 0.075; the head: ~0.013 IOD
+    assert float(losses.landmark_sealing(lifted, target)) == 0.0  # the face alone lets this closure pass
+    assert float(losses.dual_sealing(lifted, target)) == pytest.approx(0.075 - 0.05)  # both must be shut
+    # the margin is in jaw units for the face too: aiming 0.02 below the line on either measure
+    margin = 0.02
+    gap_line = CLOSED_GAP / gap_per_jaw_unit()
+    nearly = target.clone()
+    nearly[0, 3:5, close] = 0.3 - gap_line + 0.01  # jaw minus close: just inside the face's line (and the curves')
+    assert float(losses.landmark_sealing(nearly, target)) == 0.0
+    assert float(losses.landmark_sealing(nearly, target, margin)) == pytest.approx(margin - 0.01, abs=1e-4)
+
+
+def test_keep_every_leaves_releases_a_chosen_step_can_be_reproduced_from(root):
+    config = _config("emoface_tiny", root / "keep", **{"train.steps": 4, "train.keep_every": 2,
+                                                      "train.losses.dual_sealing": 1.0})
+    result = train(config, progress=False)
+    out = Path(config.train.out)
+    kept = sorted(p.name for p in out.glob("step_*.pt"))
+    assert kept == ["step_000002.pt", "step_000004.pt"]
+    second = load_checkpoint(out / "step_000002.pt")
+    assert second.step == 2 and second.optimizer is None
+    final = load_checkpoint(result.checkpoint)
+    for name, value in load_checkpoint(out / "step_000004.pt").model.state_dict().items():
+        torch.testing.assert_close(value, final.model.state_dict()[name])
+    assert '"dual_sealing"' in (out / "log.jsonl").read_text()

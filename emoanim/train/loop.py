@@ -15,8 +15,8 @@ Config (``train`` section)::
             resume: true, device: auto, workers: 0, max_seconds: null, schedule: constant, init: null, trainable: [],
             critics: {lipreader: runs/lipreader/last.pt, expression: runs/expression/last.pt},
             losses: {reconstruction: 1.0, velocity: 0.5, kl: 1.0e-3, swap_content: 0.0, swap_emotion: 0.0,
-                     closure: 0.0, closure_margin: 0.0, sealing: 0.0, landmark_sealing: 0.0, opening: 0.0,
-                     parting: 0.0, latent_anchor: 0.0, lip_reading: 0.0, emotion_consistency: 0.0}}
+                     closure: 0.0, closure_margin: 0.0, sealing: 0.0, landmark_sealing: 0.0, dual_sealing: 0.0,
+                     opening: 0.0, parting: 0.0, latent_anchor: 0.0, lip_reading: 0.0, emotion_consistency: 0.0}}
 
 ``device``: auto (a CUDA GPU when there is one), cpu or cuda. ``workers``: processes drawing batches ahead (0: in
 the training process). ``schedule``: constant or cosine (`learning_rate`). ``init``: a checkpoint to start from
@@ -57,8 +57,8 @@ from emoanim.train.dataset import Batch, Corpus, StepBatches, build_corpus, samp
 from emoanim.train.model_setup import Critics, freeze_except, load_critics, start_from, train_mode, transplant
 
 DEFAULT_LOSSES = {"reconstruction": 1.0, "velocity": 0.5, "kl": 1e-3, "swap_content": 0.0, "swap_emotion": 0.0,
-                  "closure": 0.0, "sealing": 0.0, "landmark_sealing": 0.0, "opening": 0.0, "parting": 0.0,
-                  "latent_anchor": 0.0, "lip_reading": 0.0, "emotion_consistency": 0.0}
+                  "closure": 0.0, "sealing": 0.0, "landmark_sealing": 0.0, "dual_sealing": 0.0,
+                  "opening": 0.0, "parting": 0.0, "latent_anchor": 0.0, "lip_reading": 0.0, "emotion_consistency": 0.0}
 CRITIC_KINDS = ("lipreader", "expression")
 CRITIC_NOISE = 0.02  # std of noise added to the critics' training motion, so they also read smoother, noisier
 # predictions rather than only the teacher's exact shapes
@@ -246,8 +246,8 @@ def step_losses(model: nn.Module, kind: str, batch: Batch, weights: Mapping[str,
 
 
 def metric_hinges(pred: torch.Tensor, target: torch.Tensor, weights: Mapping[str, float]) -> dict[str, torch.Tensor]:
-    """The lip-sync hinges (`losses.closure`, `sealing`, `landmark_sealing`, `opening`, `parting`) switched on in ``weights``, for ARKit
-    motion."""
+    """The lip-sync hinges (`losses.closure`, `sealing`, `landmark_sealing`, `dual_sealing`, `opening`,
+    `parting`) switched on in ``weights``, for ARKit motion."""
     if pred.shape[-1] != 52:
         return {}
     terms = {}
@@ -257,6 +257,8 @@ def metric_hinges(pred: torch.Tensor, target: torch.Tensor, weights: Mapping[str
         terms["sealing"] = losses.sealing(pred, target, float(weights.get("closure_margin", 0.0)))
     if weights.get("landmark_sealing"):
         terms["landmark_sealing"] = losses.landmark_sealing(pred, target, float(weights.get("closure_margin", 0.0)))
+    if weights.get("dual_sealing"):
+        terms["dual_sealing"] = losses.dual_sealing(pred, target, float(weights.get("closure_margin", 0.0)))
     if weights.get("opening"):
         terms["opening"] = losses.opening(pred, target)
     if weights.get("parting"):
