@@ -7,6 +7,9 @@
 file: int16 audio and reference phones, no pickle. It needs the Debian prompts and pocketsphinx; ``score`` needs
 neither, so candidates can be scored where they were trained (a GPU machine).
 
+With ``--baseline phonetic`` the phonetic animator is scored too, without a transcript, and candidates that fall
+short of it on any count are ranked after the rest and marked ``<``.
+
 ``score`` runs each checkpoint through the pipeline's stages (`eval_report.Subject.perform`: animate, then
 post-processing) and prints one line per checkpoint, fewest errors first (ties: fewest landmark misses): errors = bilabials without a closed frame
 + open vowels not opened + false closures (ARKit curves, emoanim.eval.lipsync) + bilabials not sealed on the
@@ -63,20 +66,29 @@ def load_prompts(path: Path) -> list:
                 for i, m in enumerate(meta)]
 
 
-def score_one(prompts_file: str, animator: str, checkpoint: str) -> dict:
+def score_one(prompts_file: str, animator: str, checkpoint: str | None) -> dict:
+    """One candidate's counts; ``checkpoint`` None scores ``animator`` without a transcript (the baseline: the
+    phonetic animator on recognised phones)."""
     import torch
     from eval_report import Subject, lipsync_result
 
     torch.set_num_threads(1)
-    result = lipsync_result(Subject(animator, {"checkpoint": checkpoint}), load_prompts(Path(prompts_file)))
+    subject = Subject(animator, {"checkpoint": checkpoint}) if checkpoint else Subject(animator, words=False)
+    result = lipsync_result(subject, load_prompts(Path(prompts_file)))
     lm = result.landmarks
     counts = {key: (round(rate * n), n) for key, (rate, n) in
               (("closed", result.closure), ("opened", result.opened), ("false", result.false_closure))}
     sealed = (round(lm.bilabial_closure * lm.bilabials), lm.bilabials)
     arkit_errors = (counts["closed"][1] - counts["closed"][0]) + (counts["opened"][1] - counts["opened"][0]) \
         + counts["false"][0]
-    return {"checkpoint": checkpoint, **counts, "sealed": sealed, "arkit_errors": arkit_errors,
+    return {"checkpoint": checkpoint or f"{animator} (no transcript)", **counts, "sealed": sealed, "arkit_errors": arkit_errors,
             "errors": arkit_errors + sealed[1] - sealed[0]}
+
+
+def at_least(row: dict, base: dict) -> bool:
+    """``row`` closes, opens and seals at least as many as ``base`` and falsely closes no more (the issue's bar: a
+    learned animator worse than the baseline on lip sync is not done)."""
+    return all(row[k][0] >= base[k][0] for k in ("closed", "opened", "sealed")) and row["false"][0] <= base["false"][0]
 
 
 def main() -> None:
@@ -92,12 +104,16 @@ def main() -> None:
     score.add_argument("checkpoints", nargs="+")
     score.add_argument("--jobs", type=int, default=1, help="checkpoints scored at once (one torch thread each)")
     score.add_argument("--json", type=Path, help="also write the scores here")
+    score.add_argument("--baseline", metavar="ANIMATOR",
+                       help="also score this animator without a transcript (e.g. phonetic; needs pocketsphinx) and "
+                            "rank first the candidates at least as good as it on every count")
     args = parser.parse_args()
     if args.verb == "save":
         print(f"{save_prompts(args.out, args.prompts, args.start)} prompts written to {args.out}")
         return
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         futures = [pool.submit(score_one, str(args.prompts_file), args.animator, c) for c in args.checkpoints]
+        base = score_one(str(args.prompts_file), args.baseline, None) if args.baseline else None
         rows = []
         for checkpoint, future in zip(args.checkpoints, futures):
             try:
@@ -105,9 +121,12 @@ def main() -> None:
             except Exception as err:  # one unreadable candidate must not hide the others' scores
                 print(f"{checkpoint}: not scored: {type(err).__name__}: {err}", file=sys.stderr)
     # ties go to fewer landmark misses: sealing on a face is where the learned animators trailed the baseline
-    rows.sort(key=lambda r: (r["errors"], r["errors"] - r["arkit_errors"]))
+    rows.sort(key=lambda r: (base is not None and not at_least(r, base), r["errors"], r["errors"] - r["arkit_errors"]))
+    if base is not None:
+        rows.append(base)
     for r in rows:
-        print(f"{r['errors']:4d} errors ({r['arkit_errors']} ARKit + {r['sealed'][1] - r['sealed'][0]} landmark): "
+        mark = "" if base is None or r is base else ("  " if at_least(r, base) else "< ")
+        print(f"{mark}{r['errors']:4d} errors ({r['arkit_errors']} ARKit + {r['sealed'][1] - r['sealed'][0]} landmark): "
               f"closed {r['closed'][0]}/{r['closed'][1]}  opened {r['opened'][0]}/{r['opened'][1]}  "
               f"false {r['false'][0]}/{r['false'][1]}  sealed {r['sealed'][0]}/{r['sealed'][1]}  {r['checkpoint']}")
     if args.json:

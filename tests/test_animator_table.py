@@ -149,3 +149,13 @@ def test_select_checkpoint_scores_candidates_on_a_saved_prompt_file(checkpoint_d
     assert row["errors"] == row["arkit_errors"] + bilabials - row["sealed"][0]
     assert row["arkit_errors"] == (bilabials - row["closed"][0]) + (row["opened"][1] - row["opened"][0]) \
         + row["false"][0]
+
+
+def test_a_candidate_must_match_the_baseline_on_every_count_to_rank_first():
+    import select_checkpoint
+
+    base = {"closed": (159, 169), "opened": (465, 485), "false": (24, 2644), "sealed": (157, 169)}
+    assert select_checkpoint.at_least(dict(base), base)
+    assert not select_checkpoint.at_least({**base, "closed": (156, 169)}, base)  # fewer closures: short of it
+    assert not select_checkpoint.at_least({**base, "false": (25, 2644)}, base)  # more false closures: short
+    assert select_checkpoint.at_least({**base, "sealed": (168, 169), "false": (9, 2644)}, base)
