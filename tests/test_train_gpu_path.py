@@ -386,3 +386,27 @@ def test_keep_every_leaves_releases_a_chosen_step_can_be_reproduced_from(root):
     for name, value in load_checkpoint(out / "step_000004.pt").model.state_dict().items():
         torch.testing.assert_close(value, final.model.state_dict()[name])
     assert '"dual_sealing"' in (out / "log.jsonl").read_text()
+
+
+def test_validation_counts_false_closures_a_prior_makes_around_closures(root):
+    from types import SimpleNamespace
+
+    from emoanim.train.loop import validate
+
+    corpus = build_corpus(OmegaConf.to_container(_config("lipreader_tiny", root).data), 30.0)
+
+    class Prior(torch.nn.Module):
+        """Stands in for FLINT: returns its input (a perfect prior) or a mouth shut on every frame."""
+
+        def __init__(self, shut: bool):
+            super().__init__()
+            self.shut = shut
+            self.unused = torch.nn.Parameter(torch.zeros(1))
+
+        def forward(self, motion, sample=False):
+            return SimpleNamespace(motion=torch.zeros_like(motion) if self.shut else motion)
+
+    faithful = validate(Prior(False), "flint", corpus, 30.0, 32, 4)
+    shut = validate(Prior(True), "flint", corpus, 30.0, 32, 4)
+    assert faithful["val_false_closure"] < 0.05 and faithful["val_mse"] == 0.0
+    assert shut["val_false_closure"] == 1.0 and shut["val_bilabial_closure"] == 1.0

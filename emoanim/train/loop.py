@@ -46,7 +46,7 @@ from torch.nn import functional as F
 from tqdm import tqdm
 
 from emoanim.errors import InputError
-from emoanim.eval.lipsync import bilabial_closure_rate, open_vowel_rate
+from emoanim.eval.lipsync import bilabial_closure_rate, false_closure_rate, open_vowel_rate
 from emoanim.models import ModelCard, build_model, load_checkpoint, save_checkpoint, write_model_card
 from emoanim.models.flint import DOWNSAMPLE, kl_divergence
 from emoanim.models.inference import reconstruct_chunked, run_chunked
@@ -298,15 +298,16 @@ def validate(model: nn.Module, kind: str, corpus: Corpus, fps: float, window: in
              seed: int = 0) -> dict[str, float]:
     """Held-out scores on up to ``items`` validation utterances, drawn from every source in turn (neutral and the
     last, strongest emotion variant):
-    mse and velocity mse against the target; for ARKit outputs with exact phones, bilabial closure and open-vowel
-    rates (`emoanim.eval.lipsync`), pooled over phones. Animators and FLINT run window by window, as at inference
+    mse and velocity mse against the target; for ARKit outputs with exact phones, bilabial closure, open-vowel and
+    false-closure rates (`emoanim.eval.lipsync`), pooled over phones. The false closures matter for FLINT: a prior
+    that reconstructs every closure can still shut the lips through the phones around it, and emote inherits that. Animators and FLINT run window by window, as at inference
     (FLINT: its reconstruction of the target). Critics: accuracy on validation windows."""
     if not corpus.val:
         return {}
     model.eval()
     if kind in CRITIC_KINDS:
         return _critic_accuracy(model, kind, corpus, window, items, seed)
-    mse, vel, closed, bilabials, opened, vowels = [], [], 0.0, 0, 0.0, 0
+    mse, vel, closed, bilabials, opened, vowels, falsely, others = [], [], 0.0, 0, 0.0, 0, 0.0, 0
     with torch.no_grad():
         for u in spread_over_sources(corpus.val, items):
             for variant in sorted({0, len(u.emotions) - 1}):
@@ -322,11 +323,15 @@ def validate(model: nn.Module, kind: str, corpus: Corpus, fps: float, window: in
                     closed, bilabials = closed + rate * n, bilabials + n
                     rate, n = open_vowel_rate(np.clip(pred, 0, 1), fps, u.phones)
                     opened, vowels = opened + rate * n, vowels + n
+                    rate, n = false_closure_rate(np.clip(pred, 0, 1), fps, u.phones)
+                    falsely, others = falsely + rate * n, others + n
     metrics = {"val_mse": float(np.mean(mse)), "val_velocity_mse": float(np.mean(vel))}
     if bilabials:
         metrics["val_bilabial_closure"] = closed / bilabials
     if vowels:
         metrics["val_open_vowels"] = opened / vowels
+    if others:
+        metrics["val_false_closure"] = falsely / others
     return metrics
 
 
