@@ -11,10 +11,11 @@ With ``--baseline phonetic`` the phonetic animator is scored too, without a tran
 short of it on any count are ranked after the rest and marked ``<``.
 
 ``score`` runs each checkpoint through the pipeline's stages (`eval_report.Subject.perform`: animate, then
-post-processing) and prints one line per checkpoint, fewest errors first (ties: fewest landmark misses): errors = bilabials without a closed frame
-+ open vowels not opened + false closures (ARKit curves, emoanim.eval.lipsync) + bilabials not sealed on the
-landmarks rig (emoanim.eval.landmark_lipsync). The shipped checkpoints were chosen this way on test prompts 0-79
-(``--prompts 80 --start 0``); the closing-note table reports prompts 80-280, which no choice looked at.
+post-processing) and prints one line per checkpoint, fewest errors first (ties: fewest landmark misses): errors =
+bilabials without a closed frame + open vowels not opened + false closures (ARKit curves, emoanim.eval.lipsync) +
+bilabials not sealed on the landmarks rig (emoanim.eval.landmark_lipsync). The shipped checkpoints were chosen
+this way, with ``--baseline phonetic``, on test prompts 0-79 (``--prompts 80 --start 0``); the model cards and the
+README report prompts 80-280.
 """
 from __future__ import annotations
 
@@ -81,7 +82,8 @@ def score_one(prompts_file: str, animator: str, checkpoint: str | None) -> dict:
     sealed = (round(lm.bilabial_closure * lm.bilabials), lm.bilabials)
     arkit_errors = (counts["closed"][1] - counts["closed"][0]) + (counts["opened"][1] - counts["opened"][0]) \
         + counts["false"][0]
-    return {"checkpoint": checkpoint or f"{animator} (no transcript)", **counts, "sealed": sealed, "arkit_errors": arkit_errors,
+    return {"checkpoint": checkpoint or f"{animator} (no transcript)", **counts, "sealed": sealed,
+            "arkit_errors": arkit_errors,
             "errors": arkit_errors + sealed[1] - sealed[0]}
 
 
@@ -128,7 +130,8 @@ def main() -> None:
         rows.append(base)
     for r in rows:
         mark = "" if base is None or r is base else ("  " if at_least(r, base) else "< ")
-        print(f"{mark}{r['errors']:4d} errors ({r['arkit_errors']} ARKit + {r['sealed'][1] - r['sealed'][0]} landmark): "
+        misses = r["sealed"][1] - r["sealed"][0]
+        print(f"{mark}{r['errors']:4d} errors ({r['arkit_errors']} ARKit + {misses} landmark): "
               f"closed {r['closed'][0]}/{r['closed'][1]}  opened {r['opened'][0]}/{r['opened'][1]}  "
               f"false {r['false'][0]}/{r['false'][1]}  sealed {r['sealed'][0]}/{r['sealed'][1]}  {r['checkpoint']}")
     if args.json:

@@ -48,6 +48,7 @@ def inner_lip_gap(motion: torch.Tensor) -> torch.Tensor:
     return torch.sqrt((lips ** 2).sum(-1) + 1e-12) / torch.sqrt((eyes ** 2).sum(-1))
 
 
+@lru_cache(maxsize=1)
 def gap_per_jaw_unit() -> float:
     """The inner gap (IOD) one unit of jawOpen makes: converts IOD margins to the ARKit hinges' jaw units."""
     neutral, deltas = _head_points()

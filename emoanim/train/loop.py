@@ -59,6 +59,9 @@ from emoanim.train.model_setup import Critics, freeze_except, load_critics, star
 DEFAULT_LOSSES = {"reconstruction": 1.0, "velocity": 0.5, "kl": 1e-3, "swap_content": 0.0, "swap_emotion": 0.0,
                   "closure": 0.0, "sealing": 0.0, "landmark_sealing": 0.0, "dual_sealing": 0.0,
                   "opening": 0.0, "parting": 0.0, "latent_anchor": 0.0, "lip_reading": 0.0, "emotion_consistency": 0.0}
+# the hinges that take ``losses.closure_margin``: they aim that far below the closed line
+MARGIN_HINGES = {"closure": losses.closure, "sealing": losses.sealing, "landmark_sealing": losses.landmark_sealing,
+                 "dual_sealing": losses.dual_sealing}
 CRITIC_KINDS = ("lipreader", "expression")
 CRITIC_NOISE = 0.02  # std of noise added to the critics' training motion, so they also read smoother, noisier
 # predictions rather than only the teacher's exact shapes
@@ -182,13 +185,14 @@ def train(config: Mapping[str, Any], progress: bool = True, command: str = "") -
                 log.write(json.dumps({"step": step, "validation": result.metrics}) + "\n")
                 say(f"step {step}: " + ", ".join(f"{k} {v:.4g}" for k, v in result.metrics.items()))
                 train_mode(model, frozen)
-            if (save_every and step % save_every == 0) or step == steps:
+            save_now = (save_every and step % save_every == 0) or step == steps
+            keep_now = keep_every and step % keep_every == 0
+            if save_now or keep_now:
                 card.metrics = dict(result.metrics)
                 card.notes = [_progress_note(device, step, step - first_step, time.perf_counter() - started)]
+            if save_now:
                 save_checkpoint(last, model, cfg, card, step, optimizer.state_dict())
-            if keep_every and step % keep_every == 0:
-                card.metrics = dict(result.metrics)
-                card.notes = [_progress_note(device, step, step - first_step, time.perf_counter() - started)]
+            if keep_now:
                 save_checkpoint(out / f"step_{step:06d}.pt", model, cfg, card, step, None)
             log.flush()
     finally:
@@ -251,14 +255,10 @@ def metric_hinges(pred: torch.Tensor, target: torch.Tensor, weights: Mapping[str
     if pred.shape[-1] != 52:
         return {}
     terms = {}
-    if weights.get("closure"):
-        terms["closure"] = losses.closure(pred, target, float(weights.get("closure_margin", 0.0)))
-    if weights.get("sealing"):
-        terms["sealing"] = losses.sealing(pred, target, float(weights.get("closure_margin", 0.0)))
-    if weights.get("landmark_sealing"):
-        terms["landmark_sealing"] = losses.landmark_sealing(pred, target, float(weights.get("closure_margin", 0.0)))
-    if weights.get("dual_sealing"):
-        terms["dual_sealing"] = losses.dual_sealing(pred, target, float(weights.get("closure_margin", 0.0)))
+    margin = float(weights.get("closure_margin", 0.0))
+    for name, hinge in MARGIN_HINGES.items():
+        if weights.get(name):
+            terms[name] = hinge(pred, target, margin)
     if weights.get("opening"):
         terms["opening"] = losses.opening(pred, target)
     if weights.get("parting"):
@@ -300,8 +300,9 @@ def validate(model: nn.Module, kind: str, corpus: Corpus, fps: float, window: in
     last, strongest emotion variant):
     mse and velocity mse against the target; for ARKit outputs with exact phones, bilabial closure, open-vowel and
     false-closure rates (`emoanim.eval.lipsync`), pooled over phones. The false closures matter for FLINT: a prior
-    that reconstructs every closure can still shut the lips through the phones around it, and emote inherits that. Animators and FLINT run window by window, as at inference
-    (FLINT: its reconstruction of the target). Critics: accuracy on validation windows."""
+    that reconstructs every closure can still shut the lips through the phones around it, and emote inherits that.
+    Animators and FLINT run window by window, as at inference (FLINT: its reconstruction of the target). Critics:
+    accuracy on validation windows."""
     if not corpus.val:
         return {}
     model.eval()
@@ -319,11 +320,12 @@ def validate(model: nn.Module, kind: str, corpus: Corpus, fps: float, window: in
                 mse.append(float(np.mean((pred - target) ** 2)))
                 vel.append(float(np.mean((np.diff(pred, axis=0) - np.diff(target, axis=0)) ** 2)))
                 if u.phones and pred.shape[1] == 52:
-                    rate, n = bilabial_closure_rate(np.clip(pred, 0, 1), fps, u.phones)
+                    shapes = np.clip(pred, 0, 1)
+                    rate, n = bilabial_closure_rate(shapes, fps, u.phones)
                     closed, bilabials = closed + rate * n, bilabials + n
-                    rate, n = open_vowel_rate(np.clip(pred, 0, 1), fps, u.phones)
+                    rate, n = open_vowel_rate(shapes, fps, u.phones)
                     opened, vowels = opened + rate * n, vowels + n
-                    rate, n = false_closure_rate(np.clip(pred, 0, 1), fps, u.phones)
+                    rate, n = false_closure_rate(shapes, fps, u.phones)
                     falsely, others = falsely + rate * n, others + n
     metrics = {"val_mse": float(np.mean(mse)), "val_velocity_mse": float(np.mean(vel))}
     if bilabials:

@@ -7,11 +7,11 @@
   emotion, then (content) wherever the original target's lips are shut, the swapped output's must be too, and
   (emotion) its upper face (brows, eyes, cheeks, nose: the channels speech does not drive) must match the other
   window's target. Emotion thus cannot leak into lip closure, nor speech into the upper face.
-- `closure`, `sealing`, `landmark_sealing`, `dual_sealing`, `parting`, `opening`: hinges on what lip-sync metrics check (`emoanim.eval.lipsync`): shut
-  lips where the target is shut (every such frame: `closure`; at least one frame of each closure: `sealing`), parted
-  lips where it is clearly apart, an open jaw where the target opens for a vowel; `landmark_sealing` is `sealing`
-  on the default head's inner lip gap, what the landmarks-rig metric judges, and `dual_sealing` asks for both at
-  the same frame;
+- `closure`, `sealing`, `landmark_sealing`, `dual_sealing`, `parting`, `opening`: hinges on what lip-sync metrics
+  check (`emoanim.eval.lipsync`): shut lips where the target is shut (every such frame: `closure`; at least one
+  frame of each closure: `sealing`), parted lips where it is clearly apart, an open jaw where the target opens for
+  a vowel; `landmark_sealing` is `sealing` on the default head's inner lip gap, what the landmarks-rig metric
+  judges, and `dual_sealing` asks for both at the same frame;
 - `critic_agreement`, `soft_cross_entropy`: the perceptual losses through the frozen critics
   (`emoanim.models.critics`): the lip reader must read the prediction as it reads the target, and the expression
   classifier must see the emotion the window was asked for.
@@ -77,8 +77,7 @@ def landmark_sealing(pred: torch.Tensor, target: torch.Tensor, margin: float = 0
     landmarks-rig metric (`emoanim.eval.landmark_lipsync`) judges: every shape that parts the lips on a face counts,
     by exactly how far it parts them. In jaw units (the gap over what one unit of jawOpen opens), so its weight and
     ``margin`` compare with `sealing`'s."""
-    per_jaw = gap_per_jaw_unit()
-    return _least_over_closures(inner_lip_gap(pred) / per_jaw, target, CLOSED_GAP / per_jaw - margin)
+    return _least_over_closures(_face_excess(pred, margin), target, 0.0)
 
 
 def dual_sealing(pred: torch.Tensor, target: torch.Tensor, margin: float = 0.0) -> torch.Tensor:
@@ -90,10 +89,14 @@ def dual_sealing(pred: torch.Tensor, target: torch.Tensor, margin: float = 0.0) 
     (GPU round, emoface): `landmark_sealing` beside `sealing` sealed 97.8% of held-out bilabials on the head but
     closed only 90.7% on the curves (from 95.6%), keeping mouthUpperUp/LowerDown raised, which part an ARKit
     character's lips but barely move the default head's."""
-    per_jaw = gap_per_jaw_unit()
-    on_face = inner_lip_gap(pred) / per_jaw - (CLOSED_GAP / per_jaw - margin)
     on_curves = lip_aperture(pred) - (CLOSED_APERTURE - margin)
-    return _least_over_closures(torch.maximum(on_face, on_curves), target, 0.0)
+    return _least_over_closures(torch.maximum(_face_excess(pred, margin), on_curves), target, 0.0)
+
+
+def _face_excess(pred: torch.Tensor, margin: float) -> torch.Tensor:
+    """``(B, T)``: how far the default head's inner lip gap stays above `CLOSED_GAP` less ``margin``, in jaw units."""
+    per_jaw = gap_per_jaw_unit()
+    return inner_lip_gap(pred) / per_jaw - (CLOSED_GAP / per_jaw - margin)
 
 
 def _least_over_closures(aperture: torch.Tensor, target: torch.Tensor, line: float) -> torch.Tensor:
