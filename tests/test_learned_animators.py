@@ -17,7 +17,7 @@ from conftest import espeak_wav
 from omegaconf import OmegaConf
 
 from emoanim.animators import get_animator
-from emoanim.audio import load_audio
+from emoanim.audio import Audio, load_audio
 from emoanim.cli.main import main
 from emoanim.emotion import EmotionTrack
 from emoanim.errors import InputError
@@ -184,3 +184,19 @@ def test_emotion_auto_is_recognised_from_the_speech_end_to_end(tiny, clip, tmp_p
     assert EmotionTrack.parse(metadata["emotion"]["spec"]).keys  # a real spec, parsed back
     with pytest.raises(InputError, match="unknown emotion 'automatic'"):
         Options(emotion="automatic").check()  # only the exact word asks for recognition
+
+
+def test_a_quiet_recording_is_heard_at_the_training_level(tiny, clip):
+    """The same speech 30 dB down (a quiet actor, a distant microphone) animates as the original does; a checkpoint
+    whose config sets ``model.input_level_dbfs: null`` hears it as it is."""
+    audio = load_audio(clip)
+    quiet = Audio(audio.samples * np.float32(10 ** (-30 / 20)), audio.sample_rate, audio.source)
+    animator = get_animator("emoface", checkpoint=tiny["emoface"])
+    loud = animator.animate(audio, EmotionTrack.parse("neutral"), fps=30.0)
+    soft = animator.animate(quiet, EmotionTrack.parse("neutral"), fps=30.0)
+    assert soft.metadata["input_gain_db"] == pytest.approx(loud.metadata["input_gain_db"] + 30.0, abs=0.05)
+    np.testing.assert_allclose(soft.expression, loud.expression, atol=1e-3)
+    animator.input_level = None
+    as_is = animator.animate(quiet, EmotionTrack.parse("neutral"), fps=30.0)
+    assert as_is.metadata["input_gain_db"] == 0.0
+    assert np.abs(as_is.expression - loud.expression).max() > 1e-2
