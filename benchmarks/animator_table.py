@@ -2,7 +2,7 @@
 
     python benchmarks/animator_table.py [--prompts N] [--start 0] [--animators phonetic,emote,emoface]
                                         [--checkpoint-dir checkpoints] [--data ../shared/data]
-                                        [--skip lipsync,video,curves,emotion,speed] [--threads 2]
+                                        [--skip lipsync,speaker,video,curves,emotion,speed] [--threads 2]
 
 Rows: the phonetic animator with the transcript and without it (default recogniser), then each learned animator,
 which hears the audio only (column "input"). Every row is measured by the same code (benchmarks/eval_report.py):
@@ -13,6 +13,9 @@ which hears the audio only (column "input"). Every row is measured by the same c
   opens, other speech phones closed throughout (false closures, lower is better); and on the landmarks rig
   (emoanim.eval.landmark_lipsync, as the issue-#6 table): /p b m/ sealed, and the A/V offset (lag of the inner lip
   gap behind the speech envelope, median over prompts; + = mouth after sound);
+- another speaker: the same ARKit counts on ``<data>/ravdess-actor01`` (RAVDESS actor 01, 60 acted clips of two
+  sentences in 8 emotions, 20-30 dB quieter than the Asterisk prompts; CC BY-NC-SA, so it is only measured on,
+  never trained on or used to choose a checkpoint), force-aligned to its transcripts;
 - GRID: mean Pearson r of the animated inner-lip gap against the real face's in the 6 clips of ``<data>/grid``;
 - FACEGOOD: jaw and lips r against the keyed curves of take 1114_3_15, held out of all training;
 - EMFACS: emotions (of 7) whose prototype action units, and no others, show on examples/speech.wav; and how many
@@ -39,11 +42,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from eval_report import (FACEGOOD_TAKE, Subject, asterisk_prompts, curves_result, emotion_result,  # noqa: E402
-                         grid_clips, lipsync_result, num, speed_result, subjects_for, video_result)
+                         grid_clips, labelled_prompts, lipsync_result, num, speed_result, subjects_for,
+                         video_result)
 
-PARTS = ("lipsync", "video", "curves", "emotion", "speed")
+PARTS = ("lipsync", "speaker", "video", "curves", "emotion", "speed")
+OTHER_SPEAKER = "ravdess-actor01/labels.tsv"  # under --data
 COLUMNS = ("animator", "input", "p b m closed (ARKit)", "open vowels opened", "false closures",
-           "p b m sealed (landmarks)", "A/V offset", "GRID mouth-open r", f"FACEGOOD {FACEGOOD_TAKE} jaw / lips r",
+           "p b m sealed (landmarks)", "A/V offset", "RAVDESS actor 01: closed / opened / false", "GRID mouth-open r", f"FACEGOOD {FACEGOOD_TAKE} jaw / lips r",
            "EMFACS passed", "intensity monotone", "x real time: animate", "x real time: pipeline")
 
 
@@ -54,6 +59,7 @@ class Row:
     animator: str
     input: str
     lipsync: object = None  # eval_report.LipsyncResult
+    speaker: object = None  # eval_report.LipsyncResult on another speaker's clips
     video: list | None = None  # VideoSync per GRID clip
     curves: object = None  # CurvesComparison
     emotion: object = None  # eval_report.EmotionResult
@@ -69,6 +75,7 @@ class Inputs:
     """What the parts are measured on; None leaves the part out (its cells read "-")."""
 
     prompts: list | None = None  # eval_report.Prompt
+    speaker_prompts: list | None = None  # eval_report.Prompt: another speaker's clips
     grid: list | None = None  # eval_report.GridClip
     data: Path | None = None  # for the FACEGOOD take
     emotion_clip: tuple | None = None  # (Audio, transcript); () = examples/speech.wav
@@ -101,6 +108,8 @@ def measure(subjects: list[Subject], inputs: Inputs, progress=say) -> list[Row]:
         started = time.perf_counter()
         if inputs.prompts:
             row.lipsync = lipsync_result(subject, inputs.prompts)
+        if inputs.speaker_prompts:
+            row.speaker = lipsync_result(subject, inputs.speaker_prompts)
         if inputs.grid:
             row.video = video_result(subject, inputs.grid)
         if inputs.data is not None:
@@ -122,6 +131,11 @@ def _rate(value: tuple[float, int]) -> str:
     return f"{rate:.1%} ({round(rate * n)}/{n})" if n else "-"
 
 
+def _count(value: tuple[float, int]) -> str:
+    rate, n = value
+    return f"{round(rate * n)}/{n}" if n else "-"
+
+
 def cells(row: Row) -> list[str]:
     """The Markdown cells of one row, in `COLUMNS` order."""
     out = [row.animator, row.input]
@@ -133,6 +147,8 @@ def cells(row: Row) -> list[str]:
                 _rate((s.bilabial_closure, s.bilabials)), offset]
     else:
         out += ["-"] * 5
+    out.append(" / ".join(_count(v) for v in (row.speaker.closure, row.speaker.opened, row.speaker.false_closure))
+               if row.speaker is not None else "-")
     out.append(num(row.grid_r) if row.video else "-")
     out.append(f"{num(row.curves.group('jaw').r)} / {num(row.curves.group('lips').r)}" if row.curves else "-")
     if row.emotion is not None:
@@ -161,6 +177,11 @@ def describe(rows: list[Row], inputs: Inputs) -> list[str]:
                      f"({first.lipsync.seconds_audio / 60:.1f} min of speech), reference phones by forced alignment; "
                      "false closures = non-bilabial speech phones closed in every frame (lower is better); A/V "
                      "offset = median over prompts, + = mouth after sound")
+    if inputs.speaker_prompts:
+        seconds = sum(p.audio.duration for p in inputs.speaker_prompts)
+        notes.append(f"RAVDESS actor 01: {len(inputs.speaker_prompts)} clips ({seconds / 60:.1f} min), another "
+                     "voice than the Asterisk prompts, reference phones by forced alignment; /p b m/ closed, open "
+                     "vowels opened, false closures on the ARKit curves")
     if inputs.grid:
         notes.append(f"GRID: {len(inputs.grid)} clips, inner-lip gap r at zero lag, mean over clips; per clip: "
                      + "; ".join(f"{r.animator}/{r.input}: " + ", ".join(num(v.opening.r) for v in r.video)
@@ -222,10 +243,13 @@ def main() -> None:
             say(f"{len(inputs.prompts)} prompts decoded and aligned at {time.perf_counter() - started:.0f} s")
         except EmoanimError as err:
             inputs.notes.append(f"lip sync: skipped: {err}")
-    data_parts = {"video", "curves"} - skip
+    data_parts = {"speaker", "video", "curves"} - skip
     if data_parts and not args.data.is_dir():
         inputs.notes.append(f"{', '.join(sorted(data_parts))}: skipped: {args.data} is absent")
     elif data_parts:
+        if "speaker" in data_parts:
+            inputs.speaker_prompts = labelled_prompts(args.data / OTHER_SPEAKER)
+            say(f"{len(inputs.speaker_prompts)} RAVDESS clips aligned at {time.perf_counter() - started:.0f} s")
         if "video" in data_parts:
             inputs.grid = grid_clips(args.data)
             say(f"GRID faces measured at {time.perf_counter() - started:.0f} s")

@@ -152,6 +152,30 @@ def asterisk_prompts(count: int, start: int = 0) -> list[Prompt]:
             if reference is not None]
 
 
+def labelled_prompts(labels: Path) -> list[Prompt]:
+    """Speech files listed in a tab-separated file with ``path`` (relative to it) and ``transcript`` columns (e.g.
+    ``<data>/ravdess-actor01/labels.tsv``: another speaker than the Asterisk voice), decoded and force-aligned as
+    the Asterisk prompts are; files whose transcript does not align are left out."""
+    import csv
+
+    from emoanim.audio import load_audio
+    from emoanim.phonetics import align
+
+    with open(labels, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    missing = {"path", "transcript"} - set(rows[0] if rows else {})
+    if missing:
+        raise ValueError(f"{labels}: no {', '.join(sorted(missing))} column; give a tab-separated file with "
+                         "path and transcript columns")
+    prompts = []
+    for row in rows:
+        audio = load_audio(labels.parent / row["path"])
+        reference = align(audio, row["transcript"])
+        if reference.method == "forced":
+            prompts.append(Prompt(row["path"], row["transcript"], audio, reference))
+    return prompts
+
+
 def lipsync_result(subject: Subject, prompts: list[Prompt]) -> LipsyncResult:
     from emoanim.eval.landmark_lipsync import performance_mouth, score_landmark_lipsync
     from emoanim.eval.lipsync import bilabial_closure_rate, false_closure_rate, open_vowel_rate

@@ -1,10 +1,11 @@
 """Score candidate checkpoints of a learned animator on a fixed prompt set, to choose which one to ship.
 
-    python benchmarks/select_checkpoint.py save PROMPTS.npz [--prompts 80] [--start 0]
+    python benchmarks/select_checkpoint.py save PROMPTS.npz [--prompts 80] [--start 0] [--labels FILE.tsv]
     python benchmarks/select_checkpoint.py score PROMPTS.npz emote runs/x/step_*.pt [--jobs 4] [--json OUT]
 
 ``save`` decodes and force-aligns Asterisk test prompts (as benchmarks/animator_table.py does) into one portable
-file: int16 audio and reference phones, no pickle. It needs the Debian prompts and pocketsphinx; ``score`` needs
+file: int16 audio and reference phones, no pickle. With ``--labels`` it takes the speech files and transcripts
+listed there instead (``path`` and ``transcript`` columns, e.g. ``../shared/data/ravdess-actor01/labels.tsv``). It needs the Debian prompts and pocketsphinx; ``score`` needs
 neither, so candidates can be scored where they were trained (a GPU machine).
 
 With ``--baseline phonetic`` the phonetic animator is scored too, without a transcript, and candidates that fall
@@ -33,10 +34,10 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 PCM_SCALE = 32767.0
 
 
-def save_prompts(path: Path, count: int, start: int) -> int:
-    from eval_report import asterisk_prompts
+def save_prompts(path: Path, count: int, start: int, labels: Path | None = None) -> int:
+    from eval_report import asterisk_prompts, labelled_prompts
 
-    prompts = asterisk_prompts(count, start)
+    prompts = labelled_prompts(labels) if labels else asterisk_prompts(count, start)
     write_prompts(path, prompts)
     return len(prompts)
 
@@ -100,6 +101,7 @@ def main() -> None:
     save.add_argument("out", type=Path)
     save.add_argument("--prompts", type=int, default=80)
     save.add_argument("--start", type=int, default=0)
+    save.add_argument("--labels", type=Path, help="a .tsv of speech files (path, transcript) instead of Asterisk")
     score = verbs.add_parser("score", help="score checkpoints on a saved prompt file")
     score.add_argument("prompts_file", type=Path)
     score.add_argument("animator")
@@ -111,7 +113,7 @@ def main() -> None:
                             "rank first the candidates at least as good as it on every count")
     args = parser.parse_args()
     if args.verb == "save":
-        print(f"{save_prompts(args.out, args.prompts, args.start)} prompts written to {args.out}")
+        print(f"{save_prompts(args.out, args.prompts, args.start, args.labels)} prompts written to {args.out}")
         return
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         futures = [pool.submit(score_one, str(args.prompts_file), args.animator, c) for c in args.checkpoints]

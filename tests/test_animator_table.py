@@ -77,7 +77,17 @@ def test_table_has_every_row_and_column_with_finite_numbers_in_range(checkpoint_
         pytest.skip(f"asterisk prompts not available: {err}")
     assert prompts, "neither of the first two test prompts aligned"
     subjects = subjects_for("phonetic") + subjects_for("emoface", checkpoint=checkpoint_dir / "emoface.pt")
-    inputs = animator_table.Inputs(prompts=prompts, emotion_clip=clip, speed_clip=clip, speed_repeats=1)
+    import soundfile
+
+    from eval_report import labelled_prompts
+
+    audio, words = clip
+    soundfile.write(tmp_path / "bob.wav", audio.samples * 0.03, audio.sample_rate)  # a quiet other speaker
+    (tmp_path / "labels.tsv").write_text(f"path\ttranscript\nbob.wav\t{words}\n")
+    speaker = labelled_prompts(tmp_path / "labels.tsv")
+    assert [p.name for p in speaker] == ["bob.wav"] and speaker[0].reference.method == "forced"
+    inputs = animator_table.Inputs(prompts=prompts, speaker_prompts=speaker, emotion_clip=clip, speed_clip=clip,
+                                   speed_repeats=1)
     rows = animator_table.measure(subjects, inputs, progress=lambda _: None)
 
     assert [(r.animator, r.input) for r in rows] == [
@@ -88,6 +98,7 @@ def test_table_has_every_row_and_column_with_finite_numbers_in_range(checkpoint_
         for rate, n in (l.closure, l.opened, l.false_closure):
             assert 0.0 <= rate <= 1.0 and n >= 0
         assert l.opened[1] > 0 and l.false_closure[1] > 0
+        assert row.speaker.prompts == 1 and row.speaker.closure[1] == 6  # Bob (2), bought, map (2), harbour
         assert 0.0 <= l.landmarks.bilabial_closure <= 1.0
         assert l.landmarks.av_offset_frames is not None and abs(l.landmarks.av_offset_ms) <= 300.0
         assert -1.0 <= l.landmarks.av_r <= 1.0
@@ -108,8 +119,9 @@ def test_table_has_every_row_and_column_with_finite_numbers_in_range(checkpoint_
         cells = [c.strip() for c in line.strip("|").split("|")]
         assert len(cells) == len(animator_table.COLUMNS)
         assert cells[2].endswith(")") and cells[6].endswith(")")  # rates and the offset were filled in
-        assert cells[7] == "-" and cells[8] == "-"  # GRID and FACEGOOD were not given
-        assert cells[11].endswith("x") and cells[12].endswith("x")
+        assert cells[7].count("/") == 5  # closed / opened / false on the other speaker, as counts
+        assert cells[8] == "-" and cells[9] == "-"  # GRID and FACEGOOD were not given
+        assert cells[12].endswith("x") and cells[13].endswith("x")
         assert "nan" not in line.lower() and "inf" not in line.lower()
 
 
@@ -159,3 +171,11 @@ def test_a_candidate_must_match_the_baseline_on_every_count_to_rank_first():
     assert not select_checkpoint.at_least({**base, "closed": (156, 169)}, base)  # fewer closures: short of it
     assert not select_checkpoint.at_least({**base, "false": (25, 2644)}, base)  # more false closures: short
     assert select_checkpoint.at_least({**base, "sealed": (168, 169), "false": (9, 2644)}, base)
+
+
+def test_labelled_prompts_names_a_file_without_the_columns_it_needs(tmp_path):
+    from eval_report import labelled_prompts
+
+    (tmp_path / "labels.tsv").write_text("file\ttext\nbob.wav\tBob\n")
+    with pytest.raises(ValueError, match="labels.tsv: no path, transcript column"):
+        labelled_prompts(tmp_path / "labels.tsv")
