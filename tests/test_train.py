@@ -184,3 +184,35 @@ def test_facegood_takes_become_neutral_utterances_with_one_held_out(tmp_path):
     assert u.emotions == ["neutral"] and u.phones is None and u.targets.shape[2] == 52
     assert abs(len(u.samples) / 16000 * 30 - u.frames) <= 1
     assert u.targets[0][:, ARKIT_INDEX["jawOpen"]].std() > 0.01  # the jaw moves in real animation
+
+
+def test_vocal_tract_perturbation_moves_the_spectrum_and_keeps_timing_and_level():
+    from emoanim.train.augment import warp_vocal_tract
+
+    t = np.arange(16000) / 16000
+    x = 0.2 * np.sin(2 * np.pi * 700 * t) + 0.1 * np.sin(2 * np.pi * 1800 * t)  # two "formants"
+
+    def lines(y: np.ndarray) -> list[int]:  # the two strongest spectral lines, Hz (1 s: bins are 1 Hz apart)
+        spectrum = np.abs(np.fft.rfft(y * np.hanning(len(y))))
+        low = int(np.argmax(spectrum[:1200]))
+        return [low, 1200 + int(np.argmax(spectrum[1200:]))]
+
+    np.testing.assert_allclose(warp_vocal_tract(x, 1.0), x, atol=1e-6)
+    up, down = warp_vocal_tract(x, 1.15), warp_vocal_tract(x, 0.85)
+    assert len(up) == len(down) == len(x)
+    # within one STFT bin (16000 / 512 = 31 Hz) of 1.15x and 0.85x the originals
+    assert np.allclose(lines(up), [805, 2070], atol=32) and np.allclose(lines(down), [595, 1530], atol=32)
+    assert lines(x) == [700, 1800]
+    assert np.sqrt(np.mean(up ** 2)) == pytest.approx(np.sqrt(np.mean(x ** 2)), rel=1e-6)
+
+
+def test_new_augmentations_are_off_by_default_and_keep_the_old_random_stream():
+    x = (0.3 * np.sin(np.arange(16000) * 0.05)).astype(np.float32)
+    old = Augmentation(noise=1.0, resample=1.0, reverb=1.0)
+    explicit = Augmentation(noise=1.0, resample=1.0, reverb=1.0, vtlp=0.0, gain_drift_db=0.0)
+    np.testing.assert_array_equal(old(x, np.random.default_rng(3)), explicit(x, np.random.default_rng(3)))
+    drifting = Augmentation(noise=0.0, resample=0.0, reverb=0.0, gain_db=0.0, gain_drift_db=10.0)
+    y = drifting(x, np.random.default_rng(4))
+    start, end = np.sqrt(np.mean(y[:2000] ** 2)), np.sqrt(np.mean(y[-2000:] ** 2))
+    assert abs(20 * np.log10(end / start)) > 0.5  # the level drifts across the window
+    assert np.sqrt(np.mean(y[:200] ** 2)) == pytest.approx(np.sqrt(np.mean(x[:200] ** 2)), rel=0.02)

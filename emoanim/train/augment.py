@@ -1,12 +1,12 @@
 """Audio augmentation for training windows: gain, additive noise, band-limiting by resampling (telephone-like
-channels), a codec (G.711 mu-law telephone speech), and a simple synthetic reverb. Each is applied with its own
-probability, seeded by the caller's rng."""
+channels), a codec (G.711 mu-law telephone speech), a simple synthetic reverb, and vocal-tract-length perturbation
+(another speaker's formants). Each is applied with its own probability, seeded by the caller's rng."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import fftconvolve, resample_poly
+from scipy.signal import fftconvolve, istft, resample_poly, stft
 
 from emoanim.audio.types import SAMPLE_RATE
 
@@ -23,6 +23,13 @@ class Augmentation:
     rt60_s: tuple[float, float] = (0.15, 0.6)  # reverberation time range (small rooms to living rooms)
     wet: tuple[float, float] = (0.1, 0.5)  # reverberant share of the mix
     codec: float = 0.0  # probability of a G.711 mu-law round trip at 8 kHz (the shipped checkpoints had none)
+    # probability of vocal-tract-length perturbation: the real speech is one voice actor, and the learned animators
+    # followed other speakers' mouths less well than the phonetic animator does
+    vtlp: float = 0.0
+    vtlp_range: tuple[float, float] = (0.85, 1.15)  # spectral stretch factors (adult vocal tracts differ ~ +-15%)
+    # +- this many dB of gain drift across the window (a linear ramp): speakers trail off at the ends of phrases,
+    # where the learned animators stopped opening on other speakers' quiet last words
+    gain_drift_db: float = 0.0
 
     @classmethod
     def from_config(cls, config) -> "Augmentation | None":
@@ -35,6 +42,9 @@ class Augmentation:
     def __call__(self, samples: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """``(N,)`` -> ``(N,)`` float32 (the same length, so frames stay aligned)."""
         x = samples.astype(np.float64)
+        # drawn only when enabled, so configs without it keep the random stream (and batches) they always had
+        if self.vtlp and rng.random() < self.vtlp:
+            x = warp_vocal_tract(x, rng.uniform(*self.vtlp_range))
         if rng.random() < self.reverb:
             x = add_reverb(x, rng.uniform(*self.rt60_s), rng.uniform(*self.wet), rng)
         if rng.random() < self.resample:
@@ -44,6 +54,8 @@ class Augmentation:
         if rng.random() < self.noise:
             x = add_noise(x, rng.uniform(*self.snr_db), rng)
         x = x * 10 ** (rng.uniform(-self.gain_db, self.gain_db) / 20)
+        if self.gain_drift_db:
+            x = x * 10 ** (np.linspace(0.0, rng.uniform(-self.gain_drift_db, self.gain_drift_db), len(x)) / 20)
         return np.clip(x, -1.0, 1.0).astype(np.float32)
 
 
@@ -81,3 +93,29 @@ def add_reverb(x: np.ndarray, rt60_s: float, wet: float, rng: np.random.Generato
     tail = fftconvolve(x, response)[: len(x)]
     tail *= np.sqrt(np.mean(x ** 2) / max(np.mean(tail ** 2), 1e-12))
     return (1.0 - wet) * x + wet * tail
+
+
+VTLP_FFT = 512  # 32 ms frames at 16 kHz: resolves harmonics of low voices
+VTLP_HOP = 128
+
+
+def warp_vocal_tract(x: np.ndarray, alpha: float) -> np.ndarray:
+    """Vocal-tract-length perturbation (as in Jaitly & Hinton 2013, on the waveform here): the magnitude spectrum of
+    every frame is stretched along frequency by ``alpha`` (output bin k takes the magnitude at k / alpha), which
+    moves the formants as a shorter (alpha > 1) or longer (alpha < 1) vocal tract would, and the harmonics with
+    them. Timing is untouched, so the frame labels stay valid; the result has the input's RMS level."""
+    if len(x) < VTLP_FFT:
+        return x
+    _, _, spectrum = stft(x, nperseg=VTLP_FFT, noverlap=VTLP_FFT - VTLP_HOP, boundary="even")
+    bins = spectrum.shape[0]
+    source = np.arange(bins) / alpha
+    low = np.minimum(np.floor(source).astype(int), bins - 1)
+    high = np.minimum(low + 1, bins - 1)
+    frac = (source - low)[:, None]
+    magnitude = np.abs(spectrum)
+    warped = (1.0 - frac) * magnitude[low] + frac * magnitude[high]
+    warped[source > bins - 1] = 0.0  # stretched past Nyquist: nothing to take
+    _, y = istft(warped * np.exp(1j * np.angle(spectrum)), nperseg=VTLP_FFT, noverlap=VTLP_FFT - VTLP_HOP,
+                 boundary=True)
+    y = np.pad(y[: len(x)], (0, max(0, len(x) - len(y))))
+    return y * np.sqrt(np.mean(x ** 2) / max(float(np.mean(y ** 2)), 1e-12))
