@@ -10,7 +10,8 @@ TORCH_PIN := torch==2.13.0
 # nodejs (with its npm): the Khronos glTF validator checks the .glb exporter.
 APT_PACKAGES := espeak-ng libosmesa6 libegl1 libgl1-mesa-dri chromium chromium-driver blender nodejs
 GLTF_VALIDATOR := tools/node_modules/gltf-validator/package.json
-EVAL_APT_PACKAGES := asterisk-core-sounds-en-g722 asterisk-core-sounds-en
+EVAL_APT_PACKAGES := asterisk-core-sounds-en-g722 asterisk-core-sounds-en asterisk-core-sounds-fr-g722 \
+	asterisk-core-sounds-fr asterisk-core-sounds-it-g722 asterisk-core-sounds-it
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP := .setup-stamp
 FACE_MODELS := $(HOME)/.cache/emoanim/mediapipe-0.10.14
@@ -65,7 +66,8 @@ test: setup
 bench: setup
 	$(PYTHON) benchmarks/pipeline_speed.py
 
-# The Asterisk prompts (Debian packages, CC BY-SA 3.0): real English speech with transcripts, for eval and train.
+# The Asterisk prompts (Debian packages): real English speech with transcripts (CC BY-SA 3.0), for eval and train;
+# French (CC BY-SA 3.0) and Italian (CC BY 3.0) voices, for train (emoanim.train.asterisk).
 asterisk-prompts:
 	@missing=""; for p in $(EVAL_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -236,3 +236,32 @@ def test_non_finite_audio_is_an_input_error():
     samples[10] = np.nan
     with pytest.raises(InputError, match="NaN"):
         align(Audio(samples))
+
+
+def test_speech_in_another_language_is_aligned_through_its_own_pronunciations(say):
+    from emoanim.phonetics.align import align_foreign
+
+    words = ["come", "babbo", "mangia", "la", "pasta"]  # "come" is also English, spelled alike, said otherwise
+    audio = read(say("Come babbo mangia la pasta", voice="it"))
+    track = align_foreign(audio, words, "it")
+    assert track is not None and track.method == "forced"
+    assert_covers(track, audio.duration)
+    speech = track.speech_phones()
+    assert [p.word for p in speech][:3] == ["come"] * 3  # words come back as spoken, not as dictionary keys
+    assert [p.label for p in speech if p.word == "come"] == ["K", "OW", "M", "EH"]  # Italian, not /k ah m/
+    bilabials = [p for p in speech if p.label in ("P", "B", "M")]
+    assert [(p.label, p.word) for p in bilabials] == [("M", "come"), ("B", "babbo"), ("B", "babbo"),
+                                                      ("M", "mangia"), ("P", "pasta")]
+    assert [p.label for p in speech if p.word == "pasta"] == ["P", "AA", "S", "T", "AA"]  # open Italian /a/
+    assert [p.start for p in bilabials] == sorted(p.start for p in bilabials)
+    assert speech[-1].end - speech[0].start > 0.5 * audio.duration
+    assert align_foreign(audio, words + ["!!"], "it") is None  # nothing pronounceable in a word: no timing
+
+
+def test_asterisk_prompt_sets_know_their_voices_and_name_a_missing_one():
+    from emoanim.train import asterisk
+
+    assert {v.speaker for v in asterisk.VOICES.values()} == {"Allison Smith", "June Wallack", "Carlo Flora"}
+    assert asterisk.SOUNDS == asterisk.VOICES["en"].sounds  # the English set keeps its old names
+    with pytest.raises(InputError, match="no Asterisk prompt set for language 'de'"):
+        asterisk.prompts("de")

@@ -18,6 +18,7 @@ Figures (held-out asterisk prompts) are in benchmarks/lipsync_asterisk.py and `s
 from __future__ import annotations
 
 import functools
+import hashlib
 
 import numpy as np
 
@@ -96,6 +97,32 @@ def align(audio: Audio, transcript: str | None = None, language: str = "en-us",
     if spans is None:
         method, spans = recognize(pcm, language, recognizer)
     return PhoneTrack(spans_to_phones(spans, duration), duration, method, warnings)
+
+
+def align_foreign(audio: Audio, words: list[str], voice: str) -> PhoneTrack | None:
+    """Forced alignment of speech in another language than English: each word is pronounced by espeak-ng's
+    ``voice`` (e.g. ``"it"``, ``"fr"``), mapped to the nearest ARPAbet phones (`g2p.ipa_to_arpabet`), and placed
+    in time by the English acoustic model. The phones are English approximations (French /y/ reads as UW), but lip
+    closures, vowels and pauses land where they are spoken, which is what the teacher animation needs. ``words``
+    are already split (no number spelling: `normalize_transcript` spells English). None when espeak-ng is missing,
+    a word has nothing pronounceable, or the words do not fit the audio. Used to label real speech of other voices
+    for training (emoanim.train.asterisk); `align` itself stays English."""
+    from emoanim.phonetics.g2p import OTHER_LANGUAGE_IPA, espeak_pronunciations
+
+    _check_samples(audio)
+    pronunciations = espeak_pronunciations(list(dict.fromkeys(words)), voice, OTHER_LANGUAGE_IPA)
+    if not words or pronunciations is None or not all(pronunciations.get(w) for w in words):
+        return None
+    # dictionary keys of their own, so that a word spelled like an English one ("come", "a") keeps its own sounds
+    keys = {w: f"{voice}_{hashlib.sha1(w.encode()).hexdigest()[:12]}" for w in pronunciations}
+    new = set(sphinx.unknown_words(list(keys.values())))
+    sphinx.add_pronunciations({keys[w]: phones for w, phones in pronunciations.items() if keys[w] in new})
+    aligned = sphinx.force_align(to_pcm16(audio), [keys[w] for w in words])
+    if aligned is None or aligned.phones_estimated:
+        return None
+    spoken = {key: word for word, key in keys.items()}
+    spans = [sphinx.Span(s.label, s.start, s.end, spoken.get(s.word, s.word)) for s in aligned.spans]
+    return PhoneTrack(spans_to_phones(spans, audio.duration), audio.duration, "forced")
 
 
 def recognize(pcm: bytes, language: str, recognizer: str) -> tuple[str, list[sphinx.Span]]:

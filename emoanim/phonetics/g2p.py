@@ -57,8 +57,15 @@ _LETTER_GROUPS: dict[str, tuple[str, ...]] = {
 }
 
 
-def ipa_to_arpabet(ipa: str) -> list[str]:
-    """espeak-ng IPA with ``_`` between phonemes -> ARPAbet. Symbols with no ARPAbet neighbour are dropped."""
+# Other languages' espeak-ng IPA: as English, except bare /a/, which in French, Italian or Spanish is open and
+# central, nearer ARPAbet AA than English "trap" (AE). Measured: an espeak-ng Italian sentence did not force-align
+# at all with AE, and did with AA.
+OTHER_LANGUAGE_IPA: dict[str, tuple[str, ...]] = {**IPA_TO_ARPABET, "a": ("AA",)}
+
+
+def ipa_to_arpabet(ipa: str, table: dict[str, tuple[str, ...]] = IPA_TO_ARPABET) -> list[str]:
+    """espeak-ng IPA with ``_`` between phonemes -> ARPAbet by ``table``. Symbols with no ARPAbet neighbour are
+    dropped."""
     phones: list[str] = []
     for token in ipa.replace(" ", "_").split("_"):
         token = "".join(ch for ch in token if ch not in _IGNORED_MARKS)
@@ -66,8 +73,8 @@ def ipa_to_arpabet(ipa: str) -> list[str]:
         while start < len(token):
             for size in range(min(_LONGEST_KEY, len(token) - start), 0, -1):
                 piece = token[start:start + size]
-                if piece in IPA_TO_ARPABET:
-                    phones.extend(IPA_TO_ARPABET[piece])
+                if piece in table:
+                    phones.extend(table[piece])
                     start += size
                     break
             else:
@@ -97,8 +104,10 @@ def letters_to_sounds(word: str) -> list[str]:
     return phones
 
 
-def espeak_pronunciations(words: list[str], voice: str = "en-us") -> dict[str, list[str]] | None:
-    """ARPAbet for each word from espeak-ng in one process call; ``None`` when espeak-ng is not installed.
+def espeak_pronunciations(words: list[str], voice: str = "en-us",
+                          table: dict[str, tuple[str, ...]] = IPA_TO_ARPABET) -> dict[str, list[str]] | None:
+    """ARPAbet (by ``table``) for each word from espeak-ng in one process call; ``None`` when espeak-ng is not
+    installed.
 
     Raises RuntimeError if espeak-ng is installed but fails: that is a broken set-up, not something to hide.
     """
@@ -119,9 +128,9 @@ def espeak_pronunciations(words: list[str], voice: str = "en-us") -> dict[str, l
         else:
             merged: dict[str, list[str]] = {}
             for word in words:
-                merged.update(espeak_pronunciations([word], voice) or {})
+                merged.update(espeak_pronunciations([word], voice, table) or {})
             return merged
-    return {word: ipa_to_arpabet(line) for word, line in zip(words, lines)}
+    return {word: ipa_to_arpabet(line, table) for word, line in zip(words, lines)}
 
 
 def pronounce(words: list[str], voice: str = "en-us") -> tuple[dict[str, list[str]], str]:

@@ -10,7 +10,8 @@ Config (``data`` section)::
       intensities: [0.5, 1.0]
       synthetic: {count: 40, voices: [en-us, en-gb], rates: [140, 175], pitches: [35, 65], val_every: 10,
                   asterisk_texts: false}   # true: also speak the Asterisk tune-half transcripts
-      asterisk: {count: 0, val_count: 0}       # prompts from the tune / held-out test halves
+      asterisk: {count: 0, val_count: 0,       # prompts from the tune / held-out test halves
+                 languages: {}}                # e.g. {fr: 300, it: 300}: other voices, training only
       facegood: {root: null, holdout: null}    # e.g. ../shared/data/facegood; holdout: one take for validation
       flame: {root: null, audio_root: null}    # with target: flame; see emoanim.train.flame_source
       augment: {enabled: true, gain_db: 6, noise: 0.5, resample: 0.2, reverb: 0.3, codec: 0.0}  # codec: mu-law
@@ -131,6 +132,16 @@ def build_corpus(data: Mapping[str, Any], fps: float, progress: Callable[[str], 
                     sources.asterisk_utterances(prompts()[o::2][:n], specs, fps, target)), note)
         licences.append({"source": "Asterisk core sounds (en)", "licence": LICENCE,
                          "notes": "forced-aligned; targets from the phonetic animator"})
+    for language, count in dict(asterisk.get("languages") or {}).items():
+        # other voices (emoanim.train.asterisk.VOICES), all for training: the first `count` prompts by name
+        from emoanim.train.asterisk import prompts, voice
+
+        v = voice(language)
+        recipe = {"language": language, "count": int(count), "specs": specs, "fps": fps, "target": target}
+        train += _cached(cache, f"asterisk-{language}", recipe, lambda lang=language, n=int(count): (
+            sources.asterisk_utterances(prompts(lang)[:n], specs, fps, target, lang)), note)
+        licences.append({"source": f"Asterisk core sounds ({language}, {v.speaker})", "licence": v.licence,
+                         "notes": "aligned through espeak-ng pronunciations; targets from the phonetic animator"})
 
     facegood = data.get("facegood") or {}
     if facegood.get("root"):

@@ -175,13 +175,15 @@ def synthetic_utterances(count: int, voices: Sequence[str], rates: Sequence[int]
 
 
 def asterisk_utterances(names: Sequence[tuple[str, str]], specs: Sequence[str], fps: float,
-                        target: str) -> Iterator[Utterance]:
-    """Labelled Asterisk prompts ((name, transcript) pairs from `asterisk.prompts`); unalignable ones skipped."""
+                        target: str, language: str = "en") -> Iterator[Utterance]:
+    """Labelled Asterisk prompts ((name, transcript) pairs from `asterisk.prompts(language)`); unalignable ones
+    skipped."""
     from emoanim.train.asterisk import aligned_prompts
 
-    for name, _, audio, phones in aligned_prompts(names):
+    prefix = "asterisk" if language == "en" else f"asterisk-{language}"
+    for name, _, audio, phones in aligned_prompts(names, language):
         if phones is not None:
-            yield label(f"asterisk-{name.replace('/', '_')}", "asterisk", audio, phones, specs, fps, target)
+            yield label(f"{prefix}-{name.replace('/', '_')}", prefix, audio, phones, specs, fps, target)
 
 
 def facegood_takes(root: Path) -> list[str]:
