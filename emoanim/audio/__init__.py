@@ -1,4 +1,5 @@
-"""audio stage: read any speech file into mono float32 at 16 kHz, validate it, split it, bring its level to a reference, compute features."""
+"""audio stage: read any speech file into mono float32 at 16 kHz, validate it, split it, bring its level to a
+reference, compute features."""
 from emoanim.audio.chunks import split_long
 from emoanim.audio.features import frame_rms_db
 from emoanim.audio.io import load_audio

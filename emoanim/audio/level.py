@@ -2,8 +2,8 @@
 
 Recordings arrive at any level: the Asterisk prompts sit near -16 dBFS, the RAVDESS actor near -45 dBFS, a phone
 memo anywhere. A model that hears log-mel power learns the levels it was trained on; the learned animators heard
--24 to -13 dBFS (augmented by +-6 dB) and, 30 dB below that, closed 36 of 60 bilabials where the phonetic animator
-closed 57. So speech is brought to `REFERENCE_DBFS` before a level-sensitive model hears it.
+-24 to -13 dBFS (augmented by +-6 dB) and, 30 dB below that, emote closed 36 of 60 bilabials where the phonetic
+animator closed 55. So speech is brought to `REFERENCE_DBFS` before a level-sensitive model hears it.
 """
 from __future__ import annotations
 
