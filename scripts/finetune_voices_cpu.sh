@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# The other-speakers round after scripts/finetune_dual_cpu.sh, as run for the shipped emote.pt and emoface.pt (2 cores,
-# about 70 minutes). Both learned animators had heard one real voice (the English Asterisk prompts) besides
-# espeak-ng, and on another speaker (RAVDESS actor 01, measured only) they closed 36 and 40 of 60 bilabials where the
-# phonetic animator closes 57. Two stages, emote and emoface side by side on one thread each:
+# The other-speakers round after scripts/finetune_dual_cpu.sh, as run for the shipped emote.pt (2 cores, about 85
+# minutes; emoface.pt stayed: no candidate beat it). Both learned animators had heard one real voice (the English
+# Asterisk prompts) besides espeak-ng; on another speaker (RAVDESS actor 01, measured only) they closed 36 and 40 of
+# 60 bilabials where the phonetic animator closes 55. emote and emoface side by side, one thread each:
 #  1. vocal-tract-length perturbation (half the windows, spectra stretched by 0.85-1.15) and +-8 dB of gain drift
-#     across a window (emoanim.train.augment); stopped by hand after 14 minutes, its kept steps 1200 (emote) and
-#     1400 (emoface) went on;
-#  2. the same, with the French (June Wallack) and Italian (Carlo Flora) Asterisk voices added to the training
-#     speech (data.asterisk.languages; `make asterisk-prompts` installs them), 2400 s.
-# Stage 2's kept steps are scored on Asterisk test prompts 0-79 against the phonetic animator without a transcript
-# (benchmarks/select_checkpoint.py --baseline phonetic), as in finetune_dual_cpu.sh; the best that is at least as
-# good on every count ships. RAVDESS and the Asterisk prompts 80-280 only report (benchmarks/animator_table.py).
+#     across a window (emoanim.train.augment); the shipped round was stopped by hand after 14 minutes;
+#  2. the same with the French (June Wallack) and Italian (Carlo Flora) Asterisk voices added to the training speech
+#     (data.asterisk.languages; `make asterisk-prompts` installs them): a. from stage 1's steps 1200 / 1400 for
+#     2400 s; b. from stage 1's step 600 with the parting hinge raised (2.0 / 3.0) and lr 3e-5 for 1500 s.
+# Every kept step of 1-2 and the incumbent are scored on Asterisk test prompts 0-79 against the phonetic animator
+# without a transcript (benchmarks/select_checkpoint.py --baseline phonetic); the fewest errors among those at least as
+# good on every count ships. The shipped pick was stage 1's step 600 for emote, the incumbent for emoface: stage 2
+# opened the lips less and closed them more falsely on the English prompts. RAVDESS and the Asterisk prompts 80-280
+# only report (benchmarks/animator_table.py).
 #   bash scripts/finetune_voices_cpu.sh [SELECTION_PROMPTS]
 set -euo pipefail
 prompts=${1:-corpora/select80.npz}
@@ -32,18 +34,27 @@ mkdir -p runs/voices
 cp checkpoints/emote.pt runs/voices/emote_start.pt
 cp checkpoints/emoface.pt runs/voices/emoface_start.pt
 
-# 1. (the shipped round was stopped after 14 minutes; these budgets end the runs at about the same steps)
+# 1. (stopped by hand in the shipped round; this budget ends it at about the same step)
 tune emote runs/voices/emote_start.pt runs/emote_vt $emote train.max_seconds=840 &
 tune emoface runs/voices/emoface_start.pt runs/emoface_vt $emoface train.max_seconds=840 &
 wait
-# 2.
+# 2a.
 tune emote runs/emote_vt/step_001200.pt runs/emote_vo $emote $voices train.max_seconds=2400 &
 tune emoface runs/emoface_vt/step_001400.pt runs/emoface_vo $emoface $voices train.max_seconds=2400 &
 wait
+# 2b.
+tune emote runs/emote_vt/step_000600.pt runs/emote_vp $emote $voices train.losses.parting=2.0 train.lr=3e-5 \
+    train.max_seconds=1500 &
+tune emoface runs/emoface_vt/step_000600.pt runs/emoface_vp $emoface $voices train.losses.parting=3.0 \
+    train.max_seconds=1500 &
+wait
 for model in emote emoface; do
-    run=runs/${model}_vo
-    release "$run/last.pt" "$run/final.pt"
-    python3 benchmarks/select_checkpoint.py score "$prompts" "$model" "$run"/step_*.pt "$run/final.pt" --jobs 2 \
+    candidates=("runs/voices/${model}_start.pt")
+    for run in runs/${model}_vt runs/${model}_vo runs/${model}_vp; do
+        release "$run/last.pt" "$run/final.pt"
+        candidates+=("$run"/step_*.pt "$run/final.pt")
+    done
+    python3 benchmarks/select_checkpoint.py score "$prompts" "$model" "${candidates[@]}" --jobs 2 \
         --baseline phonetic --json "runs/voices/$model.scores.json"
     best=$(python3 -c "import json, sys; print(next((r['checkpoint'] for r in json.load(open(sys.argv[1]))
                                                     if r.get('meets_baseline')), ''))" "runs/voices/$model.scores.json")
