@@ -48,7 +48,8 @@ from eval_report import (FACEGOOD_TAKE, Subject, asterisk_prompts, curves_result
 PARTS = ("lipsync", "speaker", "video", "curves", "emotion", "speed")
 OTHER_SPEAKER = "ravdess-actor01/labels.tsv"  # under --data
 COLUMNS = ("animator", "input", "p b m closed (ARKit)", "open vowels opened", "false closures",
-           "p b m sealed (landmarks)", "A/V offset", "RAVDESS actor 01: closed / opened / false", "GRID mouth-open r", f"FACEGOOD {FACEGOOD_TAKE} jaw / lips r",
+           "p b m sealed (landmarks)", "A/V offset", "RAVDESS actor 01: closed / opened / false", "GRID mouth-open r",
+           f"FACEGOOD {FACEGOOD_TAKE} jaw / lips r",
            "EMFACS passed", "intensity monotone", "x real time: animate", "x real time: pipeline")
 
 
@@ -248,7 +249,11 @@ def main() -> None:
         inputs.notes.append(f"{', '.join(sorted(data_parts))}: skipped: {args.data} is absent")
     elif data_parts:
         if "speaker" in data_parts:
-            inputs.speaker_prompts = labelled_prompts(args.data / OTHER_SPEAKER)
+            labels = args.data / OTHER_SPEAKER
+            inputs.speaker_prompts = labelled_prompts(labels)
+            listed = len(labels.read_text(encoding="utf-8").strip().splitlines()) - 1
+            inputs.notes.append(f"RAVDESS actor 01: {len(inputs.speaker_prompts)} of {listed} clips kept (the rest: "
+                                "the transcript did not force-align)")
             say(f"{len(inputs.speaker_prompts)} RAVDESS clips aligned at {time.perf_counter() - started:.0f} s")
         if "video" in data_parts:
             inputs.grid = grid_clips(args.data)
