@@ -250,10 +250,10 @@ def main() -> None:
     elif data_parts:
         if "speaker" in data_parts:
             labels = args.data / OTHER_SPEAKER
-            inputs.speaker_prompts = labelled_prompts(labels)
-            listed = len(labels.read_text(encoding="utf-8").strip().splitlines()) - 1
-            inputs.notes.append(f"RAVDESS actor 01: {len(inputs.speaker_prompts)} of {listed} clips kept (the rest: "
-                                "the transcript did not force-align)")
+            inputs.speaker_prompts, listed = labelled_prompts(labels)
+            if listed > len(inputs.speaker_prompts):
+                inputs.notes.append(f"RAVDESS actor 01: {listed - len(inputs.speaker_prompts)} of {listed} clips left "
+                                    "out (the transcript did not force-align)")
             say(f"{len(inputs.speaker_prompts)} RAVDESS clips aligned at {time.perf_counter() - started:.0f} s")
         if "video" in data_parts:
             inputs.grid = grid_clips(args.data)

@@ -152,10 +152,11 @@ def asterisk_prompts(count: int, start: int = 0) -> list[Prompt]:
             if reference is not None]
 
 
-def labelled_prompts(labels: Path) -> list[Prompt]:
+def labelled_prompts(labels: Path) -> tuple[list[Prompt], int]:
     """Speech files listed in a tab-separated file with ``path`` (relative to it) and ``transcript`` columns (e.g.
     ``<data>/ravdess-actor01/labels.tsv``: another speaker than the Asterisk voice), decoded and force-aligned as
-    the Asterisk prompts are; files whose transcript does not align are left out."""
+    the Asterisk prompts are; files whose transcript does not align are left out. Returns the prompts and how many
+    files were listed, so a caller can say how many were left out."""
     import csv
 
     from emoanim.audio import load_audio
@@ -173,7 +174,7 @@ def labelled_prompts(labels: Path) -> list[Prompt]:
         reference = align(audio, row["transcript"])
         if reference.method == "forced":
             prompts.append(Prompt(row["path"], row["transcript"], audio, reference))
-    return prompts
+    return prompts, len(rows)
 
 
 def lipsync_result(subject: Subject, prompts: list[Prompt]) -> LipsyncResult:

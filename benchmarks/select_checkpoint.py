@@ -39,7 +39,7 @@ PCM_SCALE = 32767.0
 def save_prompts(path: Path, count: int, start: int, labels: Path | None = None) -> int:
     from eval_report import asterisk_prompts, labelled_prompts
 
-    prompts = labelled_prompts(labels) if labels else asterisk_prompts(count, start)
+    prompts = labelled_prompts(labels)[0] if labels else asterisk_prompts(count, start)
     write_prompts(path, prompts)
     return len(prompts)
 

@@ -84,7 +84,8 @@ def test_table_has_every_row_and_column_with_finite_numbers_in_range(checkpoint_
     audio, words = clip
     soundfile.write(tmp_path / "bob.wav", audio.samples * 0.03, audio.sample_rate)  # a quiet other speaker
     (tmp_path / "labels.tsv").write_text(f"path\ttranscript\nbob.wav\t{words}\n")
-    speaker = labelled_prompts(tmp_path / "labels.tsv")
+    speaker, listed = labelled_prompts(tmp_path / "labels.tsv")
+    assert listed == 1
     assert [p.name for p in speaker] == ["bob.wav"] and speaker[0].reference.method == "forced"
     inputs = animator_table.Inputs(prompts=prompts, speaker_prompts=speaker, emotion_clip=clip, speed_clip=clip,
                                    speed_repeats=1)

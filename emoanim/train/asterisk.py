@@ -50,9 +50,7 @@ VOICES = {
     "it": Voice("it", "Carlo Flora", "CC BY 3.0", "it"),
 }
 SOUNDS = VOICES["en"].sounds
-TRANSCRIPTS = VOICES["en"].transcripts
 LICENCE = "CC BY-SA 3.0 (Asterisk core sounds, Digium/Allison Smith)"
-INSTALL_HINT = VOICES["en"].install_hint
 
 
 def voice(language: str) -> Voice:

@@ -132,13 +132,14 @@ def build_corpus(data: Mapping[str, Any], fps: float, progress: Callable[[str], 
                     sources.asterisk_utterances(prompts()[o::2][:n], specs, fps, target)), note)
         licences.append({"source": "Asterisk core sounds (en)", "licence": LICENCE,
                          "notes": "forced-aligned; targets from the phonetic animator"})
-    for language, count in dict(asterisk.get("languages") or {}).items():
-        # other voices (emoanim.train.asterisk.VOICES), all for training: the first `count` prompts by name
+    languages = {language: int(count) for language, count in dict(asterisk.get("languages") or {}).items()}
+    if languages:
         from emoanim.train.asterisk import prompts, voice
-
+    for language, count in languages.items():
+        # other voices (emoanim.train.asterisk.VOICES), all for training: the first `count` prompts by name
         v = voice(language)
-        recipe = {"language": language, "count": int(count), "specs": specs, "fps": fps, "target": target}
-        train += _cached(cache, f"asterisk-{language}", recipe, lambda lang=language, n=int(count): (
+        recipe = {"language": language, "count": count, "specs": specs, "fps": fps, "target": target}
+        train += _cached(cache, f"asterisk-{language}", recipe, lambda lang=language, n=count: (
             sources.asterisk_utterances(prompts(lang)[:n], specs, fps, target, lang)), note)
         licences.append({"source": f"Asterisk core sounds ({language}, {v.speaker})", "licence": v.licence,
                          "notes": "aligned through espeak-ng pronunciations; targets from the phonetic animator"})
