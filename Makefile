@@ -7,8 +7,9 @@ TORCH_PIN := torch==2.13.0
 # espeak-ng: test speech and pronunciations of unknown words; OSMesa/EGL/Mesa: the offscreen preview renderer;
 # chromium + chromedriver: the perceptual-study page is tested in a real headless browser;
 # blender: the add-on in blender_addon/ is tested in headless Debian Blender (3.4.1; +640 MB, ~20 s to install);
-# nodejs (with its npm): the Khronos glTF validator checks the .glb exporter.
-APT_PACKAGES := espeak-ng libosmesa6 libegl1 libgl1-mesa-dri chromium chromium-driver blender nodejs
+# nodejs (with its npm): the Khronos glTF validator checks the .glb exporter; flite: four more English speakers for
+# training and choosing checkpoints (emoanim.train.flite).
+APT_PACKAGES := espeak-ng libosmesa6 libegl1 libgl1-mesa-dri chromium chromium-driver blender nodejs flite
 GLTF_VALIDATOR := tools/node_modules/gltf-validator/package.json
 EVAL_APT_PACKAGES := asterisk-core-sounds-en-g722 asterisk-core-sounds-en asterisk-core-sounds-fr-g722 \
 	asterisk-core-sounds-fr asterisk-core-sounds-it-g722 asterisk-core-sounds-it

@@ -152,6 +152,17 @@ def asterisk_prompts(count: int, start: int = 0) -> list[Prompt]:
             if reference is not None]
 
 
+def flite_prompts(voice: str, count: int, start: int = 0) -> list[Prompt]:
+    """The same test-split transcripts as `asterisk_prompts`, spoken by a Flite voice (emoanim.train.flite) instead
+    of the Asterisk actor: another speaker under a permissive licence, with exact transcripts."""
+    from emoanim.train.asterisk import prompts
+    from emoanim.train.flite import aligned_speech
+
+    texts = [text for _, text in prompts()[1::2][start:start + count]]
+    return [Prompt(name, words, audio, reference) for name, words, audio, reference in aligned_speech(texts, [voice])
+            if reference is not None]
+
+
 def labelled_prompts(labels: Path) -> tuple[list[Prompt], int]:
     """Speech files listed in a tab-separated file with ``path`` (relative to it) and ``transcript`` columns (e.g.
     ``<data>/ravdess-actor01/labels.tsv``: another speaker than the Asterisk voice), decoded and force-aligned as

@@ -1,9 +1,11 @@
 """Score candidate checkpoints of a learned animator on a fixed prompt set, to choose which one to ship.
 
-    python benchmarks/select_checkpoint.py save PROMPTS.npz [--prompts 80] [--start 0] [--labels FILE.tsv]
+    python benchmarks/select_checkpoint.py save PROMPTS.npz [--prompts 80] [--start 0] [--labels FILE.tsv | --flite VOICE]
+    python benchmarks/select_checkpoint.py merge BOTH.npz A.npz B.npz
     python benchmarks/select_checkpoint.py score PROMPTS.npz emote runs/x/step_*.pt [--jobs 4] [--json OUT]
 
-``save`` decodes and force-aligns Asterisk test prompts (as benchmarks/animator_table.py does) into one portable
+``merge`` joins saved prompt files into one (e.g. the Asterisk voice and a Flite voice: a selection set of two
+speakers). ``save`` decodes and force-aligns Asterisk test prompts (as benchmarks/animator_table.py does) into one portable
 file: int16 audio and reference phones, no pickle. With ``--labels`` it takes the speech files and transcripts
 listed there instead (``path`` and ``transcript`` columns, e.g. ``../shared/data/ravdess-actor01/labels.tsv``;
 int16 costs very quiet clips a little: the phonetic animator closes 57 of RAVDESS's 60 bilabials packed, 55 from
@@ -36,10 +38,15 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 PCM_SCALE = 32767.0
 
 
-def save_prompts(path: Path, count: int, start: int, labels: Path | None = None) -> int:
-    from eval_report import asterisk_prompts, labelled_prompts
+def save_prompts(path: Path, count: int, start: int, labels: Path | None = None, flite: str | None = None) -> int:
+    from eval_report import asterisk_prompts, flite_prompts, labelled_prompts
 
-    prompts = labelled_prompts(labels)[0] if labels else asterisk_prompts(count, start)
+    if labels:
+        prompts = labelled_prompts(labels)[0]
+    elif flite:
+        prompts = flite_prompts(flite, count, start)
+    else:
+        prompts = asterisk_prompts(count, start)
     write_prompts(path, prompts)
     return len(prompts)
 
@@ -104,6 +111,10 @@ def main() -> None:
     save.add_argument("--prompts", type=int, default=80)
     save.add_argument("--start", type=int, default=0)
     save.add_argument("--labels", type=Path, help="a .tsv of speech files (path, transcript) instead of Asterisk")
+    save.add_argument("--flite", metavar="VOICE", help="the same transcripts spoken by this Flite voice (awb, ...)")
+    merge = verbs.add_parser("merge", help="join saved prompt files into one")
+    merge.add_argument("out", type=Path)
+    merge.add_argument("parts", type=Path, nargs="+")
     score = verbs.add_parser("score", help="score checkpoints on a saved prompt file")
     score.add_argument("prompts_file", type=Path)
     score.add_argument("animator")
@@ -115,7 +126,12 @@ def main() -> None:
                             "rank first the candidates at least as good as it on every count")
     args = parser.parse_args()
     if args.verb == "save":
-        print(f"{save_prompts(args.out, args.prompts, args.start, args.labels)} prompts written to {args.out}")
+        print(f"{save_prompts(args.out, args.prompts, args.start, args.labels, args.flite)} prompts written to {args.out}")
+        return
+    if args.verb == "merge":
+        prompts = [p for part in args.parts for p in load_prompts(part)]
+        write_prompts(args.out, prompts)
+        print(f"{len(prompts)} prompts written to {args.out}")
         return
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         futures = [pool.submit(score_one, str(args.prompts_file), args.animator, c) for c in args.checkpoints]

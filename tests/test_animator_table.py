@@ -164,6 +164,24 @@ def test_select_checkpoint_scores_candidates_on_a_saved_prompt_file(checkpoint_d
         + row["false"][0]
 
 
+def test_select_checkpoint_merges_prompt_files_into_one_set(clip, tmp_path, monkeypatch):
+    import select_checkpoint
+    from eval_report import Prompt
+
+    from emoanim.phonetics import align
+
+    audio, words = clip
+    reference = align(audio, words)
+    select_checkpoint.write_prompts(tmp_path / "a.npz", [Prompt("bob", words, audio, reference)])
+    select_checkpoint.write_prompts(tmp_path / "b.npz", [Prompt("ann", words, audio, reference)] * 2)
+    monkeypatch.setattr("sys.argv", ["select_checkpoint.py", "merge", str(tmp_path / "both.npz"),
+                                     str(tmp_path / "a.npz"), str(tmp_path / "b.npz")])
+    select_checkpoint.main()
+    merged = select_checkpoint.load_prompts(tmp_path / "both.npz")
+    assert [p.name for p in merged] == ["bob", "ann", "ann"]
+    assert all(len(p.reference.phones) == len(reference.phones) for p in merged)
+
+
 def test_a_candidate_must_match_the_baseline_on_every_count_to_rank_first():
     import select_checkpoint
 

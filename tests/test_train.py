@@ -216,3 +216,44 @@ def test_new_augmentations_are_off_by_default_and_keep_the_old_random_stream():
     start, end = np.sqrt(np.mean(y[:2000] ** 2)), np.sqrt(np.mean(y[-2000:] ** 2))
     assert abs(20 * np.log10(end / start)) > 0.5  # the level drifts across the window
     assert np.sqrt(np.mean(y[:200] ** 2)) == pytest.approx(np.sqrt(np.mean(x[:200] ** 2)), rel=0.02)
+
+
+def test_flite_voices_are_other_speakers_of_known_text_labelled_by_the_teacher():
+    from emoanim.train.sources import flite_utterances
+
+    text = "Bob bought a map of Bombay."
+    utterances = list(flite_utterances([text], ["rms", "slt"], 2, ["neutral"], 30.0, "arkit"))
+    assert [u.name for u in utterances] == ["flite-rms-0000", "flite-slt-0000"]
+    for u in utterances:
+        labels = [p.label for p in u.phones]
+        assert labels.count("B") + labels.count("P") + labels.count("M") == 8  # every /p b m/ of the text, aligned
+        assert bilabial_closure_rate(u.targets[0], 30.0, u.phones)[0] == 1.0
+    low, high = (np.abs(np.fft.rfft(u.samples)) for u in utterances)
+    peak = [np.argmax(spectrum[: len(spectrum) // 16]) / len(spectrum) * 8000 for spectrum in (low, high)]
+    assert peak[0] < peak[1]  # a man's voice, then a woman's: the strongest low harmonic sits lower for rms
+    assert sum(1 for _ in flite_utterances([text, text], ["rms", "slt"], 3, ["neutral"], 30.0, "arkit")) == 3
+
+
+def test_flite_names_an_unknown_voice_and_a_missing_program(monkeypatch):
+    from emoanim.train import flite
+
+    with pytest.raises(InputError, match="no Flite voice 'nobody'.*awb"):
+        flite.speak("hello", "nobody")
+    monkeypatch.setattr(flite.shutil, "which", lambda _: None)
+    with pytest.raises(InputError, match="flite is not installed.*apt-get install flite"):
+        flite.speak("hello", "rms")
+
+
+def test_the_corpus_takes_flite_speakers_of_the_tune_half_with_their_licence(tmp_path):
+    from emoanim.train.asterisk import SOUNDS, prompts
+
+    if not SOUNDS.is_dir():
+        pytest.skip("asterisk prompts (the transcripts Flite speaks) not installed")
+    config = _config("emoface_tiny", tmp_path, **{"data.synthetic.count": 0, "data.flite.count": 3,
+                                                  "data.flite.voices": "[rms, slt]"})
+    corpus = build_corpus(OmegaConf.to_container(config.data), 30.0)
+    assert [u.name for u in corpus.train] == ["flite-rms-0000", "flite-slt-0000", "flite-rms-0001"]
+    tune_texts = [text for _, text in prompts()[0::2]]
+    first_words = [p.word for p in corpus.train[2].phones if p.word]
+    assert first_words and first_words[0].lower() in tune_texts[1].lower()
+    assert any("Flite" in entry["licence"] for entry in corpus.licences)

@@ -12,6 +12,7 @@ Config (``data`` section)::
                   asterisk_texts: false}   # true: also speak the Asterisk tune-half transcripts
       asterisk: {count: 0, val_count: 0,       # prompts from the tune / held-out test halves
                  languages: {}}                # e.g. {fr: 300, it: 300}: other voices, training only
+      flite: {count: 0, voices: [kal16, rms, slt]}  # Flite speakers of the tune-half transcripts (train.flite)
       facegood: {root: null, holdout: null}    # e.g. ../shared/data/facegood; holdout: one take for validation
       flame: {root: null, audio_root: null}    # with target: flame; see emoanim.train.flame_source
       augment: {enabled: true, gain_db: 6, noise: 0.5, resample: 0.2, reverb: 0.3, codec: 0.0}  # codec: mu-law
@@ -143,6 +144,21 @@ def build_corpus(data: Mapping[str, Any], fps: float, progress: Callable[[str], 
             sources.asterisk_utterances(prompts(lang)[:n], specs, fps, target, lang)), note)
         licences.append({"source": f"Asterisk core sounds ({language}, {v.speaker})", "licence": v.licence,
                          "notes": "aligned through espeak-ng pronunciations; targets from the phonetic animator"})
+
+    flite = data.get("flite") or {}
+    if int(flite.get("count", 0)) > 0:
+        from emoanim.train import flite as flite_voices
+        from emoanim.train.asterisk import prompts
+
+        voices = list(flite.get("voices", ["kal16", "rms", "slt"]))
+        recipe = {"count": int(flite["count"]), "voices": voices, "specs": specs, "fps": fps, "target": target}
+        # the tune half's transcripts only: the test half's words are the report's (and awb, kept out, speaks the
+        # selection set: benchmarks/select_checkpoint.py save --flite awb)
+        train += _cached(cache, "flite", recipe, lambda: sources.flite_utterances(
+            [text for _, text in prompts()[0::2]], voices, int(flite["count"]), specs, fps, target), note)
+        licences.append({"source": f"Flite speech ({', '.join(voices)})", "licence": flite_voices.LICENCE,
+                         "notes": "the Asterisk tune-half transcripts, forced-aligned; targets from the phonetic "
+                                  "animator"})
 
     facegood = data.get("facegood") or {}
     if facegood.get("root"):

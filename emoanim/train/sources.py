@@ -3,6 +3,7 @@
 - `synthetic_utterances`: espeak-ng speech (voices × rates × pitches) of `SENTENCES`, forced-aligned to the known
   text, labelled under every emotion at several intensities;
 - `asterisk_utterances`: the Asterisk prompts, forced-aligned to their transcripts, labelled the same way;
+- `flite_utterances`: Flite's voices (emoanim.train.flite) speaking known texts, labelled the same way;
 - `facegood_utterances`: FACEGOOD's real animation (Mandarin, 116 shapes mapped to ARKit by
   rigs/facegood_to_arkit.tsv), emotion neutral (the takes carry no emotion labels).
 
@@ -184,6 +185,18 @@ def asterisk_utterances(names: Sequence[tuple[str, str]], specs: Sequence[str], 
     for name, _, audio, phones in aligned_prompts(names, language):
         if phones is not None:
             yield label(f"{prefix}-{name.replace('/', '_')}", prefix, audio, phones, specs, fps, target)
+
+
+def flite_utterances(texts: Sequence[str], voices: Sequence[str], count: int, specs: Sequence[str], fps: float,
+                     target: str) -> Iterator[Utterance]:
+    """The first ``count`` (text, voice) pairs of `train.flite.aligned_speech`, labelled; unalignable ones skipped."""
+    from itertools import islice
+
+    from emoanim.train.flite import aligned_speech
+
+    for name, _, audio, phones in islice(aligned_speech(texts, voices), count):
+        if phones is not None:
+            yield label(f"flite-{name}", "flite", audio, phones, specs, fps, target)
 
 
 def facegood_takes(root: Path) -> list[str]:
