@@ -2,7 +2,7 @@
 
     python benchmarks/animator_table.py [--prompts N] [--start 0] [--animators phonetic,emote,emoface]
                                         [--checkpoint-dir checkpoints] [--data ../shared/data]
-                                        [--skip lipsync,speaker,video,curves,emotion,speed] [--threads 2]
+                                        [--skip lipsync,voice,speaker,video,curves,emotion,speed] [--threads 2]
 
 Rows: the phonetic animator with the transcript and without it (default recogniser), then each learned animator,
 which hears the audio only (column "input"). Every row is measured by the same code (benchmarks/eval_report.py):
@@ -13,6 +13,9 @@ which hears the audio only (column "input"). Every row is measured by the same c
   opens, other speech phones closed throughout (false closures, lower is better); and on the landmarks rig
   (emoanim.eval.landmark_lipsync, as the issue-#6 table): /p b m/ sealed, and the A/V offset (lag of the inner lip
   gap behind the speech envelope, median over prompts; + = mouth after sound);
+- an unseen voice: the same ARKit counts on the same test transcripts spoken by Flite's ``awb`` voice (a Scottish
+  man; emoanim.train.flite; trained on: the other Flite voices, never awb; its prompts 0-79 help choose checkpoints,
+  so only the ones from ``--start`` on are reported);
 - another speaker: the same ARKit counts on ``<data>/ravdess-actor01`` (RAVDESS actor 01, 60 acted clips of two
   sentences in 8 emotions, 20-30 dB quieter than the Asterisk prompts; CC BY-NC-SA, so it is only measured on,
   never trained on or used to choose a checkpoint), force-aligned to its transcripts;
@@ -42,13 +45,15 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from eval_report import (FACEGOOD_TAKE, Subject, asterisk_prompts, curves_result, emotion_result,  # noqa: E402
-                         grid_clips, labelled_prompts, lipsync_result, num, speed_result, subjects_for,
+                         flite_prompts, grid_clips, labelled_prompts, lipsync_result, num, speed_result, subjects_for,
                          video_result)
 
-PARTS = ("lipsync", "speaker", "video", "curves", "emotion", "speed")
+PARTS = ("lipsync", "voice", "speaker", "video", "curves", "emotion", "speed")
 OTHER_SPEAKER = "ravdess-actor01/labels.tsv"  # under --data
+UNSEEN_VOICE = "awb"  # emoanim.train.flite: kept out of training
 COLUMNS = ("animator", "input", "p b m closed (ARKit)", "open vowels opened", "false closures",
-           "p b m sealed (landmarks)", "A/V offset", "RAVDESS actor 01: closed / opened / false", "GRID mouth-open r",
+           "p b m sealed (landmarks)", "A/V offset", f"Flite {UNSEEN_VOICE}: closed / opened / false",
+           "RAVDESS actor 01: closed / opened / false", "GRID mouth-open r",
            f"FACEGOOD {FACEGOOD_TAKE} jaw / lips r",
            "EMFACS passed", "intensity monotone", "x real time: animate", "x real time: pipeline")
 
@@ -60,6 +65,7 @@ class Row:
     animator: str
     input: str
     lipsync: object = None  # eval_report.LipsyncResult
+    voice: object = None  # eval_report.LipsyncResult on the test transcripts in an unseen synthetic voice
     speaker: object = None  # eval_report.LipsyncResult on another speaker's clips
     video: list | None = None  # VideoSync per GRID clip
     curves: object = None  # CurvesComparison
@@ -76,6 +82,7 @@ class Inputs:
     """What the parts are measured on; None leaves the part out (its cells read "-")."""
 
     prompts: list | None = None  # eval_report.Prompt
+    voice_prompts: list | None = None  # eval_report.Prompt: the test transcripts in UNSEEN_VOICE
     speaker_prompts: list | None = None  # eval_report.Prompt: another speaker's clips
     grid: list | None = None  # eval_report.GridClip
     data: Path | None = None  # for the FACEGOOD take
@@ -109,6 +116,8 @@ def measure(subjects: list[Subject], inputs: Inputs, progress=say) -> list[Row]:
         started = time.perf_counter()
         if inputs.prompts:
             row.lipsync = lipsync_result(subject, inputs.prompts)
+        if inputs.voice_prompts:
+            row.voice = lipsync_result(subject, inputs.voice_prompts)
         if inputs.speaker_prompts:
             row.speaker = lipsync_result(subject, inputs.speaker_prompts)
         if inputs.grid:
@@ -148,8 +157,9 @@ def cells(row: Row) -> list[str]:
                 _rate((s.bilabial_closure, s.bilabials)), offset]
     else:
         out += ["-"] * 5
-    out.append(" / ".join(_count(v) for v in (row.speaker.closure, row.speaker.opened, row.speaker.false_closure))
-               if row.speaker is not None else "-")
+    for other in (row.voice, row.speaker):
+        out.append(" / ".join(_count(v) for v in (other.closure, other.opened, other.false_closure))
+                   if other is not None else "-")
     out.append(num(row.grid_r) if row.video else "-")
     out.append(f"{num(row.curves.group('jaw').r)} / {num(row.curves.group('lips').r)}" if row.curves else "-")
     if row.emotion is not None:
@@ -178,6 +188,10 @@ def describe(rows: list[Row], inputs: Inputs) -> list[str]:
                      f"({first.lipsync.seconds_audio / 60:.1f} min of speech), reference phones by forced alignment; "
                      "false closures = non-bilabial speech phones closed in every frame (lower is better); A/V "
                      "offset = median over prompts, + = mouth after sound")
+    if inputs.voice_prompts:
+        seconds = sum(p.audio.duration for p in inputs.voice_prompts)
+        notes.append(f"Flite {UNSEEN_VOICE}: {len(inputs.voice_prompts)} of the same test transcripts "
+                     f"({seconds / 60:.1f} min) in a synthetic Scottish man's voice no model trained on; ARKit counts")
     if inputs.speaker_prompts:
         seconds = sum(p.audio.duration for p in inputs.speaker_prompts)
         notes.append(f"RAVDESS actor 01: {len(inputs.speaker_prompts)} clips ({seconds / 60:.1f} min), another "
@@ -244,6 +258,12 @@ def main() -> None:
             say(f"{len(inputs.prompts)} prompts decoded and aligned at {time.perf_counter() - started:.0f} s")
         except EmoanimError as err:
             inputs.notes.append(f"lip sync: skipped: {err}")
+    if "voice" not in skip:
+        try:
+            inputs.voice_prompts = flite_prompts(UNSEEN_VOICE, args.prompts, args.start)
+            say(f"{len(inputs.voice_prompts)} prompts in Flite's {UNSEEN_VOICE} at {time.perf_counter() - started:.0f} s")
+        except EmoanimError as err:
+            inputs.notes.append(f"Flite {UNSEEN_VOICE}: skipped: {err}")
     data_parts = {"speaker", "video", "curves"} - skip
     if data_parts and not args.data.is_dir():
         inputs.notes.append(f"{', '.join(sorted(data_parts))}: skipped: {args.data} is absent")

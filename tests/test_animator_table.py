@@ -87,8 +87,15 @@ def test_table_has_every_row_and_column_with_finite_numbers_in_range(checkpoint_
     speaker, listed = labelled_prompts(tmp_path / "labels.tsv")
     assert listed == 1
     assert [p.name for p in speaker] == ["bob.wav"] and speaker[0].reference.method == "forced"
-    inputs = animator_table.Inputs(prompts=prompts, speaker_prompts=speaker, emotion_clip=clip, speed_clip=clip,
-                                   speed_repeats=1)
+    from eval_report import Prompt
+
+    from emoanim.phonetics import align
+    from emoanim.train.flite import speak
+
+    voiced = speak(words, animator_table.UNSEEN_VOICE)
+    voice = [Prompt("awb-bob", words, voiced, align(voiced, words))]
+    inputs = animator_table.Inputs(prompts=prompts, voice_prompts=voice, speaker_prompts=speaker, emotion_clip=clip,
+                                   speed_clip=clip, speed_repeats=1)
     rows = animator_table.measure(subjects, inputs, progress=lambda _: None)
 
     assert [(r.animator, r.input) for r in rows] == [
@@ -100,6 +107,7 @@ def test_table_has_every_row_and_column_with_finite_numbers_in_range(checkpoint_
             assert 0.0 <= rate <= 1.0 and n >= 0
         assert l.opened[1] > 0 and l.false_closure[1] > 0
         assert row.speaker.prompts == 1 and row.speaker.closure[1] == 6  # Bob (2), bought, map (2), harbour
+        assert row.voice.prompts == 1 and row.voice.closure[1] == 6
         assert 0.0 <= l.landmarks.bilabial_closure <= 1.0
         assert l.landmarks.av_offset_frames is not None and abs(l.landmarks.av_offset_ms) <= 300.0
         assert -1.0 <= l.landmarks.av_r <= 1.0
@@ -120,9 +128,9 @@ def test_table_has_every_row_and_column_with_finite_numbers_in_range(checkpoint_
         cells = [c.strip() for c in line.strip("|").split("|")]
         assert len(cells) == len(animator_table.COLUMNS)
         assert cells[2].endswith(")") and cells[6].endswith(")")  # rates and the offset were filled in
-        assert cells[7].count("/") == 5  # closed / opened / false on the other speaker, as counts
-        assert cells[8] == "-" and cells[9] == "-"  # GRID and FACEGOOD were not given
-        assert cells[12].endswith("x") and cells[13].endswith("x")
+        assert cells[7].count("/") == cells[8].count("/") == 5  # closed / opened / false in the other voices
+        assert cells[9] == "-" and cells[10] == "-"  # GRID and FACEGOOD were not given
+        assert cells[13].endswith("x") and cells[14].endswith("x")
         assert "nan" not in line.lower() and "inf" not in line.lower()
 
 
