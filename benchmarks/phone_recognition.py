@@ -36,9 +36,10 @@ from emoanim.audio.types import Audio
 from emoanim.phonetics import sphinx
 from emoanim.phonetics.align import DITHER_RMS_INT16, align, spans_to_phones, to_pcm16
 from emoanim.phonetics.types import SILENCE, Phone
+from emoanim.train.asterisk import VOICES
 
-SOUNDS = Path("/usr/share/asterisk/sounds/en")
-TRANSCRIPTS = Path("/usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz")
+SOUNDS = VOICES["en"].sounds
+TRANSCRIPTS = VOICES["en"].transcripts
 BILABIALS = frozenset({"P", "B", "M"})
 MIN_WORDS = 3  # shorter prompts ("Added.") hold too few phones to say much
 

@@ -50,7 +50,7 @@ VOICES = {
     "it": Voice("it", "Carlo Flora", "CC BY 3.0", "it"),
 }
 SOUNDS = VOICES["en"].sounds
-LICENCE = "CC BY-SA 3.0 (Asterisk core sounds, Digium/Allison Smith)"
+LICENCE = f"{VOICES['en'].licence} (Asterisk core sounds, Digium/{VOICES['en'].speaker})"
 
 
 def voice(language: str) -> Voice:
