@@ -32,6 +32,9 @@ from emoanim.emotion.classes import EMOTIONS
 from emoanim.errors import InputError
 from emoanim.phonetics.types import Phone
 from emoanim.train import labels, sources
+from emoanim.train.asterisk import LICENCE as ASTERISK_LICENCE
+from emoanim.train.asterisk import prompts, voice
+from emoanim.train.flite import LICENCE as FLITE_LICENCE
 from emoanim.train.augment import Augmentation
 from emoanim.train.sources import Utterance
 
@@ -103,8 +106,6 @@ def build_corpus(data: Mapping[str, Any], fps: float, progress: Callable[[str], 
             if synthetic.get("asterisk_texts"):
                 # the words of the Asterisk prompts' tune half, spoken by espeak-ng: far more varied text than our
                 # own sentences; the test half's words stay unseen, as its recordings do
-                from emoanim.train.asterisk import prompts
-
                 sentences += [text for _, text in prompts()[0::2]]
             return sources.synthetic_utterances(
                 int(synthetic["count"]), list(synthetic.get("voices", ["en-us"])),
@@ -120,8 +121,6 @@ def build_corpus(data: Mapping[str, Any], fps: float, progress: Callable[[str], 
 
     asterisk = data.get("asterisk") or {}
     if int(asterisk.get("count", 0)) > 0 or int(asterisk.get("val_count", 0)) > 0:
-        from emoanim.train.asterisk import LICENCE, prompts
-
         # Recipes name the split and count, not the prompt list itself, so a cache moved to a machine without the
         # prompts installed (emoanim.train.portable) is still found; only building reads the prompts.
         for split, count, bucket in (("tune", int(asterisk.get("count", 0)), train),
@@ -131,11 +130,9 @@ def build_corpus(data: Mapping[str, Any], fps: float, progress: Callable[[str], 
                 offset = 0 if split == "tune" else 1
                 bucket += _cached(cache, f"asterisk-{split}", recipe, lambda o=offset, n=count: (
                     sources.asterisk_utterances(prompts()[o::2][:n], specs, fps, target)), note)
-        licences.append({"source": "Asterisk core sounds (en)", "licence": LICENCE,
+        licences.append({"source": "Asterisk core sounds (en)", "licence": ASTERISK_LICENCE,
                          "notes": "forced-aligned; targets from the phonetic animator"})
     languages = {language: int(count) for language, count in dict(asterisk.get("languages") or {}).items()}
-    if languages:
-        from emoanim.train.asterisk import prompts, voice
     for language, count in languages.items():
         # other voices (emoanim.train.asterisk.VOICES), all for training: the first `count` prompts by name
         v = voice(language)
@@ -147,16 +144,13 @@ def build_corpus(data: Mapping[str, Any], fps: float, progress: Callable[[str], 
 
     flite = data.get("flite") or {}
     if int(flite.get("count", 0)) > 0:
-        from emoanim.train import flite as flite_voices
-        from emoanim.train.asterisk import prompts
-
         voices = list(flite.get("voices", ["kal16", "rms", "slt"]))
         recipe = {"count": int(flite["count"]), "voices": voices, "specs": specs, "fps": fps, "target": target}
         # the tune half's transcripts only: the test half's words are the report's (and awb, kept out, speaks the
         # selection set: benchmarks/select_checkpoint.py save --flite awb)
         train += _cached(cache, "flite", recipe, lambda: sources.flite_utterances(
             [text for _, text in prompts()[0::2]], voices, int(flite["count"]), specs, fps, target), note)
-        licences.append({"source": f"Flite speech ({', '.join(voices)})", "licence": flite_voices.LICENCE,
+        licences.append({"source": f"Flite speech ({', '.join(voices)})", "licence": FLITE_LICENCE,
                          "notes": "the Asterisk tune-half transcripts, forced-aligned; targets from the phonetic "
                                   "animator"})
 
