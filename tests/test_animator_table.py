@@ -200,6 +200,24 @@ def test_a_candidate_must_match_the_baseline_on_every_count_to_rank_first():
     assert select_checkpoint.at_least({**base, "sealed": (168, 169), "false": (9, 2644)}, base)
 
 
+def test_with_a_gate_the_baseline_is_met_on_the_gate_and_the_ranking_counts_the_main_set():
+    import select_checkpoint
+
+    def row(name: str, errors: int, closed: int) -> dict:
+        counts = {"closed": (closed, 169), "opened": (465, 485), "false": (24, 2644), "sealed": (157, 169)}
+        return {"checkpoint": name, **counts, "errors": errors, "arkit_errors": errors - 12}
+
+    base = {**row("phonetic", 80, 159), "gate": row("phonetic", 66, 159)}
+    a = {**row("a", 150, 150), "gate": row("a", 40, 160)}  # short of the baseline on the main set only
+    b = {**row("b", 120, 170), "gate": row("b", 50, 150)}  # fewer errors, but short of it on the gate
+    c = {**row("c", 200, 160), "gate": row("c", 45, 159)}
+    assert [r["checkpoint"] for r in select_checkpoint.ranked([c, b, a], base)] == ["a", "c", "b"]
+    assert [r["meets_baseline"] for r in (a, b, c)] == [True, False, True]
+    plain = [{k: v for k, v in r.items() if k != "gate"} for r in (a, b, c)]
+    assert [r["checkpoint"] for r in select_checkpoint.ranked(plain, row("phonetic", 80, 159))] == ["b", "c", "a"]
+    assert [r["checkpoint"] for r in select_checkpoint.ranked(plain)] == ["b", "a", "c"]  # no baseline: errors
+
+
 def test_labelled_prompts_names_a_file_without_the_columns_it_needs(tmp_path):
     from eval_report import labelled_prompts
 
