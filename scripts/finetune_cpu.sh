@@ -28,7 +28,7 @@ last_layers="train.trainable=[transformer.layers.layers.2,transformer.norm,head]
     train.init=$gpu/emote.pt train.out=runs/emote_ft2 train.lr=2.0e-4 train.max_seconds=1500 \
     train.losses.swap_content=0 train.losses.swap_emotion=0) &
 wait
-release() { python3 -c "import sys; from emoanim.models.checkpoint import release_checkpoint as r; r(*sys.argv[1:])" "$@"; }
+source "$(dirname "$0")/common.sh"
 release runs/emoface_ft3/last.pt checkpoints/emoface.pt
 release runs/flint_ft/last.pt checkpoints/flint.pt
 release runs/emote_ft2/last.pt checkpoints/emote.pt

@@ -26,7 +26,7 @@ tune() {
         train.losses.swap_content=0 train.losses.swap_emotion=0 train.losses.dual_sealing=1.0 \
         "train.init=$init" "train.out=$out" "$@"
 }
-release() { python3 -c "import sys; from emoanim.models.checkpoint import release_checkpoint as r; r(*sys.argv[1:])" "$@"; }
+source "$(dirname "$0")/common.sh"
 # pick MODEL DEST RUN...: score every kept step (and the end) of the runs, copy the winner to DEST
 pick() {
     model=$1; dest=$2; shift 2

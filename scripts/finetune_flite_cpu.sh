@@ -12,17 +12,8 @@
 # candidate. The Asterisk prompts 80-280 (both voices), RAVDESS and GRID only report (benchmarks/animator_table.py).
 #   bash scripts/finetune_flite_cpu.sh      (needs `apt-get install flite`, `make asterisk-prompts`)
 set -euo pipefail
-tune() {
-    model=$1; init=$2; out=$3; shift 3
-    OMP_NUM_THREADS=1 python3 -m emoanim train --quiet "configs/$model.yaml" data.facegood.root=../shared/data/facegood \
-        train.critics.lipreader=checkpoints/lipreader.pt train.critics.expression=checkpoints/expression.pt \
-        train.steps=100000 train.batch=32 train.warmup=50 train.schedule=cosine train.val_every=100000 \
-        train.save_every=400 train.keep_every=200 train.losses.closure=1.0 train.losses.closure_margin=0.02 \
-        train.losses.opening=0.3 train.losses.sealing=0.5 train.losses.swap_content=0 train.losses.swap_emotion=0 \
-        train.losses.dual_sealing=1.0 data.augment.vtlp=0.5 data.augment.gain_drift_db=8 \
-        data.flite.count=846 "train.init=$init" "train.out=$out" "$@"
-}
-release() { python3 -c "import sys; from emoanim.models.checkpoint import release_checkpoint as r; r(*sys.argv[1:])" "$@"; }
+source "$(dirname "$0")/common.sh"
+tune() { tune_speakers "$@" data.flite.count=846; }
 mkdir -p runs/flite
 cp checkpoints/emote.pt runs/flite/emote_start.pt
 cp checkpoints/emoface.pt runs/flite/emoface_start.pt

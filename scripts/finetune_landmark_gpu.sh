@@ -35,7 +35,7 @@ run emoface_lm_a $emoface $common train.lr=3.0e-5 train.losses.landmark_sealing=
     train.losses.parting=2.0 &
 wait
 }
-release() { python3 -c "import sys; from emoanim.models.checkpoint import release_checkpoint as r; r(*sys.argv[1:])" "$@"; }
+source "$(dirname "$0")/common.sh"
 score() { python3 benchmarks/select_checkpoint.py score "$prompts" "$@"; }
 scores=runs/landmark_scores; mkdir -p "$scores"
 for variant in runs/emote_lm_a runs/emote_lm_b runs/emote_lm_c runs/emoface_lm_a; do

@@ -64,6 +64,6 @@ emoface &
 emote_until_graft &
 wait
 emote_graft
-release() { python3 -c "import sys; from emoanim.models.checkpoint import release_checkpoint as r; r(*sys.argv[1:])" "$@"; }
+source "$(dirname "$0")/common.sh"
 release runs/emoface_seal3/last.pt checkpoints/emoface.pt
 release runs/emote_funnel2/last.pt checkpoints/emote.pt

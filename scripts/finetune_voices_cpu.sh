@@ -17,17 +17,8 @@
 #   bash scripts/finetune_voices_cpu.sh [SELECTION_PROMPTS]
 set -euo pipefail
 prompts=${1:-corpora/select80.npz}
-tune() {
-    model=$1; init=$2; out=$3; shift 3
-    OMP_NUM_THREADS=1 python3 -m emoanim train --quiet "configs/$model.yaml" data.facegood.root=../shared/data/facegood \
-        train.critics.lipreader=checkpoints/lipreader.pt train.critics.expression=checkpoints/expression.pt \
-        train.steps=100000 train.batch=32 train.warmup=50 train.schedule=cosine train.val_every=100000 \
-        train.save_every=400 train.keep_every=200 train.losses.closure=1.0 train.losses.closure_margin=0.02 \
-        train.losses.opening=0.3 train.losses.sealing=0.5 train.losses.swap_content=0 train.losses.swap_emotion=0 \
-        train.losses.dual_sealing=1.0 data.augment.vtlp=0.5 data.augment.gain_drift_db=8 \
-        "train.init=$init" "train.out=$out" "$@"
-}
-release() { python3 -c "import sys; from emoanim.models.checkpoint import release_checkpoint as r; r(*sys.argv[1:])" "$@"; }
+source "$(dirname "$0")/common.sh"
+tune() { tune_speakers "$@"; }
 emote="model.flint_checkpoint=checkpoints/flint.pt train.losses.latent_anchor=0.001 train.losses.parting=1.0 train.lr=5e-5"
 emoface="train.losses.parting=2.0 train.lr=3e-5"
 voices="data.asterisk.languages.fr=400 data.asterisk.languages.it=400"
