@@ -33,7 +33,7 @@ VOICES = {
     "awb": "Scottish English man (clustergen)",
 }
 LICENCE = "Flite licence (BSD-style, Carnegie Mellon University; voices from CMU ARCTIC)"
-INSTALL_HINT = "apt-get install flite (or: make asterisk-prompts)"
+INSTALL_HINT = "apt-get install flite (make setup installs it)"
 
 
 def speak(text: str, voice: str) -> Audio:
