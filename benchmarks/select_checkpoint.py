@@ -14,8 +14,9 @@ they were trained (a GPU machine).
 
 With ``--baseline phonetic`` the phonetic animator is scored too, without a transcript, and candidates that fall
 short of it on any count are ranked after the rest and marked ``<``. With ``--gate GATE.npz`` as well, that test is
-made on GATE (the Asterisk voice, where the learned animators can match the baseline) while the ranking counts the
-errors on PROMPTS (that voice and Flite's awb, which none of them matches yet).
+made on GATE's prompts, which must be among PROMPTS' (the Asterisk voice, where the learned animators can match the
+baseline), while the ranking counts the errors on all of PROMPTS (that voice and Flite's awb, which none of them
+matches yet).
 
 ``score`` runs each checkpoint through the pipeline's stages (`eval_report.Subject.perform`: animate, then
 post-processing) and prints one line per checkpoint, fewest errors first (ties: fewest landmark misses): errors =
@@ -79,23 +80,36 @@ def load_prompts(path: Path) -> list:
                 for i, m in enumerate(meta)]
 
 
-def score_one(prompts_file: str, animator: str, checkpoint: str | None) -> dict:
+def score_one(prompts_file: str, animator: str, checkpoint: str | None, gate: frozenset[str] = frozenset()) -> dict:
     """One candidate's counts; ``checkpoint`` None scores ``animator`` without a transcript (the baseline: the
-    phonetic animator on recognised phones)."""
+    phonetic animator on recognised phones). With ``gate`` (prompt names), the counts on those prompts alone are
+    also given, under ``"gate"``: each prompt is animated once."""
     import torch
     from eval_report import Subject, lipsync_result
 
     torch.set_num_threads(1)
     subject = Subject(animator, {"checkpoint": checkpoint}) if checkpoint else Subject(animator, words=False)
-    result = lipsync_result(subject, load_prompts(Path(prompts_file)))
+    prompts = load_prompts(Path(prompts_file))
+    parts = [[p for p in prompts if p.name in gate], [p for p in prompts if p.name not in gate]]
+    counts = [_counts(lipsync_result(subject, part)) for part in parts if part]
+    total = {key: tuple(map(sum, zip(*(c[key] for c in counts)))) for key in counts[0]}
+    name = checkpoint or f"{animator} (no transcript)"
+    return {**_row(name, total), "gate": _row(name, counts[0])} if gate else _row(name, total)
+
+
+def _counts(result) -> dict[str, tuple[int, int]]:
+    """(hits, of) for closed, opened, false closures (ARKit) and sealed (landmarks) from a `LipsyncResult`."""
     lm = result.landmarks
     counts = {key: (round(rate * n), n) for key, (rate, n) in
               (("closed", result.closure), ("opened", result.opened), ("false", result.false_closure))}
-    sealed = (round(lm.bilabial_closure * lm.bilabials), lm.bilabials)
+    return {**counts, "sealed": (round(lm.bilabial_closure * lm.bilabials), lm.bilabials)}
+
+
+def _row(checkpoint: str, counts: dict[str, tuple[int, int]]) -> dict:
     arkit_errors = (counts["closed"][1] - counts["closed"][0]) + (counts["opened"][1] - counts["opened"][0]) \
         + counts["false"][0]
-    return {"checkpoint": checkpoint or f"{animator} (no transcript)", **counts, "sealed": sealed,
-            "arkit_errors": arkit_errors,
+    sealed = counts["sealed"]
+    return {"checkpoint": checkpoint, **counts, "arkit_errors": arkit_errors,
             "errors": arkit_errors + sealed[1] - sealed[0]}
 
 
@@ -135,8 +149,9 @@ def main() -> None:
     score.add_argument("--jobs", type=int, default=1, help="checkpoints scored at once (one torch thread each)")
     score.add_argument("--json", type=Path, help="also write the scores here")
     score.add_argument("--gate", type=Path, metavar="GATE.npz",
-                       help="with --baseline: a candidate must match the baseline on this prompt file instead (e.g. the "
-                            "Asterisk voice alone) while the ranking counts errors on PROMPTS (e.g. two voices)")
+                       help="with --baseline: a candidate must match the baseline on these prompts (a part of PROMPTS, "
+                            "by name: e.g. the Asterisk voice alone) while the ranking counts errors on all of PROMPTS "
+                            "(e.g. two voices); each prompt is still animated once")
     score.add_argument("--baseline", metavar="ANIMATOR",
                        help="also score this animator without a transcript (e.g. phonetic; needs pocketsphinx) and "
                             "rank first the candidates at least as good as it on every count")
@@ -151,24 +166,19 @@ def main() -> None:
         return
     if args.gate and not args.baseline:
         parser.error("--gate needs --baseline")
+    gate = frozenset(p.name for p in load_prompts(args.gate)) if args.gate else frozenset()
+    if gate and gate - {p.name for p in load_prompts(args.prompts_file)}:
+        parser.error(f"--gate: {args.gate}'s prompts must all be in {args.prompts_file} (select_checkpoint.py merge)")
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        sets = [args.prompts_file] + ([args.gate] if args.gate else [])
-        futures = [[pool.submit(score_one, str(f), args.animator, c) for f in sets] for c in args.checkpoints]
-        base = score_one(str(args.prompts_file), args.baseline, None) if args.baseline else None
-        gate_base = score_one(str(args.gate), args.baseline, None) if args.gate else base
+        futures = [pool.submit(score_one, str(args.prompts_file), args.animator, c, gate) for c in args.checkpoints]
+        base = score_one(str(args.prompts_file), args.baseline, None, gate) if args.baseline else None
         rows, failed = [], 0
-        for checkpoint, scored in zip(args.checkpoints, futures):
+        for checkpoint, future in zip(args.checkpoints, futures):
             try:
-                row, gate = scored[0].result(), scored[-1].result()
+                rows.append(future.result())
             except Exception as err:  # one unreadable candidate must not hide the others' scores
                 print(f"{checkpoint}: not scored: {type(err).__name__}: {err}", file=sys.stderr)
                 failed += 1
-                continue
-            if args.gate:
-                row["gate"] = gate
-            rows.append(row)
-    if args.gate:
-        base["gate"] = gate_base
     rows = ranked(rows, base)
     if base is not None:
         rows.append(base)

@@ -35,7 +35,7 @@ wait
 # T, DH, N, D, not next to a bilabial), as the French and Italian voices did in the last round. Flite without them,
 # from stage 1's best steps on both voices, at a lower rate, did not lower them (steps 600 / 800: 28 / 42; stopped by
 # hand after about 900 steps, not part of the choice); so the same with the parting hinge five times stronger:
-emote2="model.flint_checkpoint=checkpoints/flint.pt train.losses.latent_anchor=0.001 train.losses.parting=5.0"
+emote2="$emote train.losses.parting=5.0"  # the later override wins
 tune emote runs/emote_flite/step_002400.pt runs/emote_flite3 $emote2 train.lr=3e-5 train.max_seconds=1800 &
 tune emoface runs/emoface_flite/step_002000.pt runs/emoface_flite3 train.losses.parting=10.0 train.lr=2e-5 \
     train.max_seconds=1800 &

@@ -172,6 +172,26 @@ def test_select_checkpoint_scores_candidates_on_a_saved_prompt_file(checkpoint_d
         + row["false"][0]
 
 
+def test_a_gate_is_counted_from_the_same_scoring_pass(checkpoint_dir, clip, tmp_path):
+    import select_checkpoint
+    from eval_report import Prompt
+
+    from emoanim.audio.types import Audio
+    from emoanim.phonetics import align
+
+    audio, words = clip
+    reference = align(audio, words)
+    quiet = Audio(audio.samples * 0.1, audio.sample_rate)
+    select_checkpoint.write_prompts(tmp_path / "one.npz", [Prompt("bob", words, audio, reference)])
+    select_checkpoint.write_prompts(tmp_path / "two.npz", [Prompt("bob", words, audio, reference),
+                                                           Prompt("quiet", words, quiet, reference)])
+    checkpoint = str(checkpoint_dir / "emoface.pt")
+    alone = select_checkpoint.score_one(str(tmp_path / "one.npz"), "emoface", checkpoint)
+    both = select_checkpoint.score_one(str(tmp_path / "two.npz"), "emoface", checkpoint, frozenset({"bob"}))
+    assert both["gate"] == alone  # the gate's counts are those of its prompts scored on their own
+    assert both["closed"][1] == 2 * alone["closed"][1] and both["sealed"][1] == 2 * alone["sealed"][1]
+
+
 def test_select_checkpoint_merges_prompt_files_into_one_set(clip, tmp_path, monkeypatch):
     import select_checkpoint
     from eval_report import Prompt
