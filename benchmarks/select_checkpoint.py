@@ -80,21 +80,28 @@ def load_prompts(path: Path) -> list:
                 for i, m in enumerate(meta)]
 
 
-def score_one(prompts_file: str, animator: str, checkpoint: str | None, gate: frozenset[str] = frozenset()) -> dict:
-    """One candidate's counts; ``checkpoint`` None scores ``animator`` without a transcript (the baseline: the
-    phonetic animator on recognised phones). With ``gate`` (prompt names), the counts on those prompts alone are
-    also given, under ``"gate"``: each prompt is animated once."""
+def score_one(prompts_file: str, animator: str, checkpoint: str | None,
+              gates: tuple[frozenset[str], ...] = ()) -> dict:
+    """One candidate's counts, without a transcript: ``checkpoint`` None scores ``animator`` itself (the baseline:
+    the phonetic animator on recognised phones); a checkpoint that reads phones gets recognised ones too. With
+    ``gates`` (disjoint sets of prompt names), the counts on each gate's prompts alone are also given, under
+    ``"gates"``: each prompt is animated once."""
     import torch
     from eval_report import Subject, lipsync_result
 
     torch.set_num_threads(1)
-    subject = Subject(animator, {"checkpoint": checkpoint}) if checkpoint else Subject(animator, words=False)
+    options = {"checkpoint": checkpoint} if checkpoint else {}
+    subject = Subject(animator, options, words=False)
     prompts = load_prompts(Path(prompts_file))
-    parts = [[p for p in prompts if p.name in gate], [p for p in prompts if p.name not in gate]]
-    counts = [_counts(lipsync_result(subject, part)) for part in parts if part]
-    total = {key: tuple(map(sum, zip(*(c[key] for c in counts)))) for key in counts[0]}
+    gated = frozenset().union(*gates)
+    parts = [[p for p in prompts if p.name in gate] for gate in gates] + [[p for p in prompts if p.name not in gated]]
+    counts = [_counts(lipsync_result(subject, part)) if part else None for part in parts]
+    found = [c for c in counts if c is not None]
+    total = {key: tuple(map(sum, zip(*(c[key] for c in found)))) for key in found[0]}
     name = checkpoint or f"{animator} (no transcript)"
-    return {**_row(name, total), "gate": _row(name, counts[0])} if gate else _row(name, total)
+    if not gates:
+        return _row(name, total)
+    return {**_row(name, total), "gates": [_row(name, c) for c in counts[:len(gates)]]}
 
 
 def _counts(result) -> dict[str, tuple[int, int]]:
@@ -120,13 +127,14 @@ def at_least(row: dict, base: dict) -> bool:
 
 
 def ranked(rows: list[dict], base: dict | None = None) -> list[dict]:
-    """Candidates best first: with a baseline, those at least as good as it on every count (on their ``gate`` counts
-    where they carry them) come first, marked ``meets_baseline``; then fewest errors; ties go to fewer landmark misses
-    (sealing on a face is where the learned animators trailed the baseline)."""
+    """Candidates best first: with a baseline, those at least as good as it on every count (on each of their
+    ``gates``' counts where they carry them) come first, marked ``meets_baseline``; then fewest errors; ties go to
+    fewer landmark misses (sealing on a face is where the learned animators trailed the baseline)."""
     if base is None:
         return sorted(rows, key=lambda r: (r["errors"], r["errors"] - r["arkit_errors"]))
     for r in rows:
-        r["meets_baseline"] = at_least(r.get("gate", r), base.get("gate", base))
+        r["meets_baseline"] = (all(at_least(g, b) for g, b in zip(r["gates"], base["gates"])) if "gates" in r
+                               else at_least(r, base))
     return sorted(rows, key=lambda r: (not r["meets_baseline"], r["errors"], r["errors"] - r["arkit_errors"]))
 
 
@@ -148,10 +156,11 @@ def main() -> None:
     score.add_argument("checkpoints", nargs="+")
     score.add_argument("--jobs", type=int, default=1, help="checkpoints scored at once (one torch thread each)")
     score.add_argument("--json", type=Path, help="also write the scores here")
-    score.add_argument("--gate", type=Path, metavar="GATE.npz",
+    score.add_argument("--gate", type=Path, metavar="GATE.npz", action="append", default=[],
                        help="with --baseline: a candidate must match the baseline on these prompts (a part of PROMPTS, "
-                            "by name: e.g. the Asterisk voice alone) while the ranking counts errors on all of PROMPTS "
-                            "(e.g. two voices); each prompt is still animated once")
+                            "by name: e.g. one voice) while the ranking counts errors on all of PROMPTS (e.g. two "
+                            "voices); repeat it to require the baseline on each of several disjoint parts (e.g. each "
+                            "voice); each prompt is still animated once")
     score.add_argument("--baseline", metavar="ANIMATOR",
                        help="also score this animator without a transcript (e.g. phonetic; needs pocketsphinx) and "
                             "rank first the candidates at least as good as it on every count")
@@ -166,12 +175,19 @@ def main() -> None:
         return
     if args.gate and not args.baseline:
         parser.error("--gate needs --baseline")
-    gate = frozenset(p.name for p in load_prompts(args.gate)) if args.gate else frozenset()
-    if gate and gate - {p.name for p in load_prompts(args.prompts_file)}:
-        parser.error(f"--gate: {args.gate}'s prompts must all be in {args.prompts_file} (select_checkpoint.py merge)")
+    names = {p.name for p in load_prompts(args.prompts_file)}
+    gates: list[frozenset[str]] = []
+    for path in args.gate:
+        gate = frozenset(p.name for p in load_prompts(path))
+        if gate - names:
+            parser.error(f"--gate: {path}'s prompts must all be in {args.prompts_file} (select_checkpoint.py merge)")
+        if any(gate & other for other in gates):
+            parser.error(f"--gate: {path} shares prompts with another gate; gates must be disjoint")
+        gates.append(gate)
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = [pool.submit(score_one, str(args.prompts_file), args.animator, c, gate) for c in args.checkpoints]
-        base = score_one(str(args.prompts_file), args.baseline, None, gate) if args.baseline else None
+        futures = [pool.submit(score_one, str(args.prompts_file), args.animator, c, tuple(gates))
+                   for c in args.checkpoints]
+        base = score_one(str(args.prompts_file), args.baseline, None, tuple(gates)) if args.baseline else None
         rows, failed = [], 0
         for checkpoint, future in zip(args.checkpoints, futures):
             try:
@@ -185,7 +201,7 @@ def main() -> None:
     for r in rows:
         mark = "" if base is None or r is base else ("  " if r["meets_baseline"] else "< ")
         misses = r["sealed"][1] - r["sealed"][0]
-        gate_note = f"  (gate: {r['gate']['errors']} errors)" if "gate" in r else ""
+        gate_note = f"  (gates: {', '.join(str(g['errors']) for g in r['gates'])} errors)" if "gates" in r else ""
         print(f"{mark}{r['errors']:4d} errors ({r['arkit_errors']} ARKit + {misses} landmark): "
               f"closed {r['closed'][0]}/{r['closed'][1]}  opened {r['opened'][0]}/{r['opened'][1]}  "
               f"false {r['false'][0]}/{r['false'][1]}  sealed {r['sealed'][0]}/{r['sealed'][1]}  {r['checkpoint']}"

@@ -187,8 +187,8 @@ def test_a_gate_is_counted_from_the_same_scoring_pass(checkpoint_dir, clip, tmp_
                                                            Prompt("quiet", words, quiet, reference)])
     checkpoint = str(checkpoint_dir / "emoface.pt")
     alone = select_checkpoint.score_one(str(tmp_path / "one.npz"), "emoface", checkpoint)
-    both = select_checkpoint.score_one(str(tmp_path / "two.npz"), "emoface", checkpoint, frozenset({"bob"}))
-    assert both["gate"] == alone  # the gate's counts are those of its prompts scored on their own
+    both = select_checkpoint.score_one(str(tmp_path / "two.npz"), "emoface", checkpoint, (frozenset({"bob"}),))
+    assert both["gates"] == [alone]  # the gate's counts are those of its prompts scored on their own
     assert both["closed"][1] == 2 * alone["closed"][1] and both["sealed"][1] == 2 * alone["sealed"][1]
 
 
@@ -227,13 +227,18 @@ def test_with_a_gate_the_baseline_is_met_on_the_gate_and_the_ranking_counts_the_
         counts = {"closed": (closed, 169), "opened": (465, 485), "false": (24, 2644), "sealed": (157, 169)}
         return {"checkpoint": name, **counts, "errors": errors, "arkit_errors": errors - 12}
 
-    base = {**row("phonetic", 80, 159), "gate": row("phonetic", 66, 159)}
-    a = {**row("a", 150, 150), "gate": row("a", 40, 160)}  # short of the baseline on the main set only
-    b = {**row("b", 120, 170), "gate": row("b", 50, 150)}  # fewer errors, but short of it on the gate
-    c = {**row("c", 200, 160), "gate": row("c", 45, 159)}
+    base = {**row("phonetic", 80, 159), "gates": [row("phonetic", 66, 159)]}
+    a = {**row("a", 150, 150), "gates": [row("a", 40, 160)]}  # short of the baseline on the main set only
+    b = {**row("b", 120, 170), "gates": [row("b", 50, 150)]}  # fewer errors, but short of it on the gate
+    c = {**row("c", 200, 160), "gates": [row("c", 45, 159)]}
     assert [r["checkpoint"] for r in select_checkpoint.ranked([c, b, a], base)] == ["a", "c", "b"]
     assert [r["meets_baseline"] for r in (a, b, c)] == [True, False, True]
-    plain = [{k: v for k, v in r.items() if k != "gate"} for r in (a, b, c)]
+    two = {**base, "gates": [row("phonetic", 66, 159), row("phonetic", 14, 160)]}  # a second voice's gate too
+    a2 = {**a, "gates": [row("a", 40, 160), row("a", 12, 159)]}  # short of it on the second voice
+    c2 = {**c, "gates": [row("c", 45, 159), row("c", 10, 161)]}
+    assert [r["checkpoint"] for r in select_checkpoint.ranked([a2, c2], two)] == ["c", "a"]
+    assert [r["meets_baseline"] for r in (a2, c2)] == [False, True]
+    plain = [{k: v for k, v in r.items() if k != "gates"} for r in (a, b, c)]
     assert [r["checkpoint"] for r in select_checkpoint.ranked(plain, row("phonetic", 80, 159))] == ["b", "c", "a"]
     assert [r["checkpoint"] for r in select_checkpoint.ranked(plain)] == ["b", "a", "c"]  # no baseline: errors
 

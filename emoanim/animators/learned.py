@@ -3,7 +3,10 @@
     animator = EmoteAnimator("checkpoints/emote.pt")
     performance = animator.animate(audio, EmotionTrack.parse("sad"), phones=None, fps=30, seed=0)
 
-No phones needed: the model maps audio straight to motion. The model runs at its own frame rate (``model.fps`` in
+A checkpoint trained with ``model.phone_input: true`` also reads phones (`emoanim.models.phone_input`): the same
+phones the phonetic animator reads, forced-aligned to the transcript or recognised without one, so such an animator
+`needs_phones` and the pipeline aligns for it. Given no phones it runs on the audio alone (it was trained with the
+phones dropped from some windows). Other checkpoints map audio straight to motion and ignore phones. The model runs at its own frame rate (``model.fps`` in
 its config) in overlapping windows of its training length (`emoanim.models.inference.run_chunked`, so memory does
 not grow with the clip), and the result is resampled to the requested ``fps``. A model trained on MetaHuman board
 controls (174 outputs) comes back to a `Performance` through the metahuman-board rig's inverse map. Head and gaze
@@ -40,7 +43,6 @@ class LearnedAnimator:
 
     name = "learned"
     kind = ""
-    needs_phones = False
 
     def __init__(self, checkpoint: str | Path | None = None, speech_encoder: str | Path | None = None) -> None:
         """``checkpoint``: a ``.pt`` written by ``emoanim train`` (default ``checkpoints/<name>.pt``).
@@ -63,9 +65,15 @@ class LearnedAnimator:
         self.target = self.checkpoint.config.get("data", {}).get("target", "arkit")
         self.input_level = model_cfg.get("input_level_dbfs", REFERENCE_DBFS)
 
+    @property
+    def needs_phones(self) -> bool:
+        """True for a checkpoint trained to read phones beside the audio."""
+        return bool(getattr(self.model, "takes_phones", False))
+
     def animate(self, audio: Audio, emotion: EmotionTrack, *, phones: PhoneTrack | None = None, fps: float = 30.0,
                 seed: int = 0) -> Performance:
-        """Speech + emotion -> `Performance` with ``frame_count(audio.duration, fps)`` frames (``phones`` unused)."""
+        """Speech + emotion (+ ``phones`` when the checkpoint reads them) -> `Performance` with
+        ``frame_count(audio.duration, fps)`` frames."""
         import torch
 
         from emoanim.models.inference import run_chunked
@@ -80,11 +88,17 @@ class LearnedAnimator:
             audio, gain_db = normalize_level(audio, float(self.input_level))
         model_frames = frame_count(audio.duration, self.model_fps)
         weights = emotion.at(np.arange(model_frames) / self.model_fps).astype(np.float32)
+        heard = None
+        if self.needs_phones and phones is not None:
+            from emoanim.models.phone_input import phone_occupancy
+
+            heard = phone_occupancy(phones.phones, self.model_fps, model_frames)
         torch.manual_seed(seed)  # inference is deterministic; this only pins any stochastic layer a model may add
         threads = torch.get_num_threads()
         torch.set_num_threads(INFERENCE_THREADS)
         try:
-            raw = run_chunked(self.model, np.asarray(audio.samples, np.float32), weights, self.model_fps, self.window)
+            raw = run_chunked(self.model, np.asarray(audio.samples, np.float32), weights, self.model_fps, self.window,
+                              phones=heard)
         finally:
             torch.set_num_threads(threads)
         frames = frame_count(audio.duration, fps)
@@ -95,6 +109,7 @@ class LearnedAnimator:
             checkpoint=str(self.checkpoint.path), checkpoint_step=self.checkpoint.step,
             speech_encoder=self.checkpoint.config["model"].get("speech", {}).get("path") or "logmel",
             input_gain_db=round(gain_db, 2),
+            phone_input=(phones.method if heard is not None else None),
         )
         return performance
 

@@ -8,23 +8,25 @@ from torch import nn
 
 from emoanim.models.emotion import EmotionEncoder
 from emoanim.models.layers import TransformerStack
+from emoanim.models.phone_input import HearsSpeech, PhoneProjection
 
 
-class EmoFaceModel(nn.Module):
-    """``samples (B, N)``, ``weights (B, T, 8)`` [, ``style (B,)``] -> controls ``(B, T, outputs)``."""
+class EmoFaceModel(HearsSpeech, nn.Module):
+    """``samples (B, N)``, ``weights (B, T, 8)`` [, ``style (B,)``, ``phones (B, T, classes)``] -> controls ``(B, T, outputs)``."""
 
     def __init__(self, speech: nn.Module, outputs: int = 52, dim: int = 128, layers: int = 2, heads: int = 4,
-                 dropout: float = 0.1, styles: int = 0) -> None:
+                 dropout: float = 0.1, styles: int = 0, phone_input: bool = False) -> None:
         super().__init__()
         self.speech = speech
         self.emotion = EmotionEncoder(dim, styles)
         self.fuse = nn.Linear(speech.dim + dim, dim)
+        self.phones = PhoneProjection(speech.dim) if phone_input else None
         self.transformer = TransformerStack(dim, layers, heads, dropout)
         self.head = nn.Linear(dim, outputs)
         self.outputs = outputs
 
-    def forward(self, samples: torch.Tensor, weights: torch.Tensor, style: torch.Tensor | None = None
-                ) -> torch.Tensor:
+    def forward(self, samples: torch.Tensor, weights: torch.Tensor, style: torch.Tensor | None = None,
+                phones: torch.Tensor | None = None) -> torch.Tensor:
         frames = weights.shape[1]
-        x = torch.cat([self.speech(samples, frames), self.emotion(weights, style)], dim=-1)
+        x = torch.cat([self.hear(samples, frames, phones), self.emotion(weights, style)], dim=-1)
         return self.head(self.transformer(self.fuse(x)))

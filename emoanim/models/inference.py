@@ -29,8 +29,10 @@ def chunk_starts(frames: int, window: int, overlap: int) -> list[int]:
 
 
 def run_chunked(model: nn.Module, samples: np.ndarray, weights: np.ndarray, fps: float, window: int,
-                overlap: int | None = None, style: int | None = None, batch: int = DEFAULT_BATCH) -> np.ndarray:
+                overlap: int | None = None, style: int | None = None, batch: int = DEFAULT_BATCH,
+                phones: np.ndarray | None = None) -> np.ndarray:
     """``samples (N,)`` 16 kHz float32 and emotion ``weights (T, 8)`` -> model output ``(T, C)`` float32.
+    ``phones (T, classes)``: the multi-hot phone track (`emoanim.models.phone_input`) for a model that takes it.
 
     ``overlap`` defaults to a quarter window rounded to FLINT's 8-frame latent grid. Frame ``t`` covers samples
     from ``t / fps`` seconds on, so each window gets exactly its own stretch of audio.
@@ -46,7 +48,13 @@ def run_chunked(model: nn.Module, samples: np.ndarray, weights: np.ndarray, fps:
             audio[row, : len(piece)] = piece
         cond = np.stack([pad_frames(weights[s:s + length], length) for s in group]).astype(np.float32)
         style_ids = torch.full((len(group),), style, dtype=torch.long, device=device) if style is not None else None
-        return model(torch.from_numpy(audio).to(device), torch.from_numpy(cond).to(device), style_ids).cpu().numpy()
+        heard = None
+        if phones is not None:  # frames after the clip hold no phones, as they hold silence
+            heard = np.stack([np.pad(phones[s:s + length], ((0, length - len(phones[s:s + length])), (0, 0)))
+                              for s in group]).astype(np.float32)
+            heard = torch.from_numpy(heard).to(device)
+        return model(torch.from_numpy(audio).to(device), torch.from_numpy(cond).to(device), style_ids,
+                     heard).cpu().numpy()
 
     model.eval()
     with torch.no_grad():

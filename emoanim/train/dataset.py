@@ -16,6 +16,7 @@ Config (``data`` section)::
       facegood: {root: null, holdout: null}    # e.g. ../shared/data/facegood; holdout: one take for validation
       flame: {root: null, audio_root: null}    # with target: flame; see emoanim.train.flame_source
       augment: {enabled: true, gain_db: 6, noise: 0.5, resample: 0.2, reverb: 0.3, codec: 0.0}  # codec: mu-law
+      phone_input: {heard: 0.5, dropout: 0.2, recognizer: words, jobs: 2}  # for model.phone_input (heard_phones)
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ from emoanim.train.asterisk import LICENCE as ASTERISK_LICENCE
 from emoanim.train.asterisk import prompts, voice
 from emoanim.train.flite import LICENCE as FLITE_LICENCE
 from emoanim.train.augment import Augmentation
+from emoanim.train.heard_phones import PhoneMix, phone_mix, recognised_phones
 from emoanim.train.sources import Utterance
 
 SAMPLE_RATE = 16000
@@ -46,6 +48,7 @@ class Corpus:
     train: list[Utterance]
     val: list[Utterance]
     licences: list[dict[str, str]]  # for the model card: [{"source", "licence", "notes"}]
+    phones: PhoneMix | None = None  # how training windows draw their phone input (data.phone_input), if at all
 
 
 @dataclass
@@ -55,10 +58,11 @@ class Batch:
     targets: torch.Tensor  # (B, W, C)
     visemes: torch.Tensor  # (B, W) int64 frame viseme labels, labels.UNKNOWN where the utterance has no phones
     emotion: torch.Tensor  # (B, 8) each window's emotion distribution (labels.emotion_target)
+    phones: torch.Tensor | None = None  # (B, W, classes) phone input, with data.phone_input only
 
     def to(self, device: torch.device) -> "Batch":
-        return Batch(*(t.to(device, non_blocking=True) for t in (self.samples, self.weights, self.targets,
-                                                                  self.visemes, self.emotion)))
+        return Batch(*(t.to(device, non_blocking=True) if t is not None else None
+                       for t in (self.samples, self.weights, self.targets, self.visemes, self.emotion, self.phones)))
 
 
 class StepBatches(torch.utils.data.Dataset):
@@ -66,15 +70,16 @@ class StepBatches(torch.utils.data.Dataset):
     batches in the same order whether drawn here or by worker processes, and after a resume."""
 
     def __init__(self, utterances: Sequence[Utterance], size: int, window: int, seed: int,
-                 augment: Augmentation | None) -> None:
+                 augment: Augmentation | None, phones: PhoneMix | None = None) -> None:
         self.utterances, self.size, self.window, self.seed, self.augment = utterances, size, window, seed, augment
+        self.phones = phones
 
     def __len__(self) -> int:
         return 1 << 62
 
     def __getitem__(self, step: int) -> Batch:
         return sample_batch(self.utterances, self.size, self.window, np.random.default_rng([self.seed, step]),
-                            self.augment)
+                            self.augment, self.phones)
 
     def loader(self, first: int, last: int, workers: int) -> Iterable[Batch]:
         """Batches ``first .. last - 1`` in order; ``workers`` > 0 draws them ahead in that many processes."""
@@ -181,20 +186,32 @@ def build_corpus(data: Mapping[str, Any], fps: float, progress: Callable[[str], 
                          hint="set data.synthetic.count, data.asterisk.count or data.facegood.root")
     for u in train + val:
         u.visemes = labels.viseme_frames(u.phones, u.fps, u.frames)
-    return Corpus(train, val, licences)
+    mix = phone_mix(data.get("phone_input"))
+    if mix is not None:
+        from emoanim.models.phone_input import phone_occupancy
+
+        settings = data["phone_input"]
+        heard = recognised_phones(train + val, cache, str(settings.get("recognizer", "words")),
+                                  int(settings.get("jobs", 1)), note)
+        for u in train + val:
+            if u.phones is not None:
+                u.phone_tracks = {"exact": phone_occupancy(u.phones, u.fps, u.frames),
+                                  "heard": phone_occupancy(heard[u.name], u.fps, u.frames)}
+    return Corpus(train, val, licences, mix)
 
 
 def sample_batch(utterances: Sequence[Utterance], size: int, window: int, rng: np.random.Generator,
-                 augment: Augmentation | None = None) -> Batch:
+                 augment: Augmentation | None = None, phones: PhoneMix | None = None) -> Batch:
     """``size`` random windows of ``window`` frames: utterances drawn in proportion to their length, a random
     labelled variant of each, a random start. Short utterances are padded (audio with silence, weights and targets
-    with their last frame, viseme labels with UNKNOWN)."""
+    with their last frame, viseme labels with UNKNOWN, phone input with "no phones"). With ``phones``, each window
+    also draws its phone input (`emoanim.train.heard_phones`)."""
     lengths = np.array([u.frames for u in utterances], np.float64)
     picks = rng.choice(len(utterances), size=size, p=lengths / lengths.sum())
     fps = utterances[0].fps
     span = int(round(window * SAMPLE_RATE / fps))
     audio = np.zeros((size, span), np.float32)
-    weights, targets, visemes = [], [], []
+    weights, targets, visemes, heard = [], [], [], []
     for row, pick in enumerate(picks):
         u = utterances[pick]
         variant = int(rng.integers(len(u.emotions)))
@@ -207,10 +224,24 @@ def sample_batch(utterances: Sequence[Utterance], size: int, window: int, rng: n
         known = u.visemes if u.visemes is not None else labels.viseme_frames(u.phones, fps, u.frames)
         piece_labels = known[start:start + window]
         visemes.append(np.pad(piece_labels, (0, window - len(piece_labels)), constant_values=labels.UNKNOWN))
+        if phones is not None:
+            heard.append(_phone_window(u, phones.draw(rng), start, window))
     weights_array = np.stack(weights)
     return Batch(torch.from_numpy(audio), torch.from_numpy(weights_array), torch.from_numpy(np.stack(targets)),
                  torch.from_numpy(np.stack(visemes)), torch.from_numpy(np.stack([labels.emotion_target(w)
-                                                                                 for w in weights_array])))
+                                                                                 for w in weights_array])),
+                 torch.from_numpy(np.stack(heard)) if phones is not None else None)
+
+
+def _phone_window(u: Utterance, which: str, start: int, window: int) -> np.ndarray:
+    """``(window, classes)`` phone input of one window: ``which`` of the utterance's tracks, zeros for "none" or
+    an utterance without phones, zero-padded past its end."""
+    from emoanim.models.phone_input import PHONE_CLASSES
+
+    if which == "none" or not u.phone_tracks:
+        return np.zeros((window, len(PHONE_CLASSES)), np.float32)
+    piece = u.phone_tracks[which][start:start + window]
+    return np.pad(piece, ((0, window - len(piece)), (0, 0)))
 
 
 def _pad(values: np.ndarray, window: int) -> np.ndarray:

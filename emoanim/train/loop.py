@@ -107,6 +107,9 @@ def train(config: Mapping[str, Any], progress: bool = True, command: str = "") -
         raise InputError(f"the model outputs {expected} channels but data.target gives {channels}",
                          hint="match model.outputs (or flint channels) to data.target")
 
+    if model_cfg.get("phone_input") and corpus.phones is None:
+        raise InputError("model.phone_input needs phones to train on",
+                         hint="set data.phone_input, e.g. data.phone_input.heard=0.5 data.phone_input.dropout=0.2")
     torch.manual_seed(seed)
     model = build_model(model_cfg)
     resuming = last.is_file() and train_cfg.get("resume", True)  # then last.pt's weights replace all of these
@@ -152,7 +155,8 @@ def train(config: Mapping[str, Any], progress: bool = True, command: str = "") -
     first_step = step
     bar = tqdm(total=steps, initial=step, disable=not progress, desc=f"train {kind}", unit="step")
     batches = iter(StepBatches(corpus.train, int(train_cfg.get("batch", 16)), window, seed,
-                               augment if kind not in ("flint",) + CRITIC_KINDS else None)
+                               augment if kind not in ("flint",) + CRITIC_KINDS else None,
+                               corpus.phones if model_cfg.get("phone_input") else None)
                    .loader(step, steps, int(train_cfg.get("workers", 0))))
     train_mode(model, frozen)
     try:
@@ -226,18 +230,18 @@ def step_losses(model: nn.Module, kind: str, batch: Batch, weights: Mapping[str,
         # mean squared error lets the VAE round brief closures off (2-3 frames of /p b m/); the hinges keep them
         return {**terms, **metric_hinges(out.motion, batch.targets, weights)}
     if kind == "emote" and weights.get("latent_anchor"):
-        latents = model.latents(batch.samples, batch.weights)
+        latents = model.latents(batch.samples, batch.weights, phones=batch.phones)
         pred = model.flint.decode(latents, batch.weights.shape[1])
         with torch.no_grad():
             encoded, _ = model.flint.encode(batch.targets)
         anchor = {"latent_anchor": losses.reconstruction(latents, encoded)}
     else:
-        pred, anchor = model(batch.samples, batch.weights), {}
+        pred, anchor = model(batch.samples, batch.weights, phones=batch.phones), {}
     terms = {"reconstruction": losses.reconstruction(pred, batch.targets),
              "velocity": losses.velocity(pred, batch.targets), **anchor}
     if (weights.get("swap_content") or weights.get("swap_emotion")) and pred.shape[-1] == 52:
         other = torch.roll(torch.arange(len(batch.weights)), 1)
-        swapped = model(batch.samples, batch.weights[other])
+        swapped = model(batch.samples, batch.weights[other], phones=batch.phones)
         terms["swap_content"] = losses.swap_content(swapped, batch.targets)
         terms["swap_emotion"] = losses.swap_emotion(swapped, batch.targets[other])
     terms.update(metric_hinges(pred, batch.targets, weights))
@@ -316,7 +320,9 @@ def validate(model: nn.Module, kind: str, corpus: Corpus, fps: float, window: in
                 if kind == "flint":
                     pred = reconstruct_chunked(model, target, window)
                 else:
-                    pred = run_chunked(model, u.samples, u.weights[variant], fps, window)
+                    # as at run time without a transcript: the recognised phones, for a model that reads phones
+                    heard = u.phone_tracks["heard"] if u.phone_tracks and corpus.phones else None
+                    pred = run_chunked(model, u.samples, u.weights[variant], fps, window, phones=heard)
                 mse.append(float(np.mean((pred - target) ** 2)))
                 vel.append(float(np.mean((np.diff(pred, axis=0) - np.diff(target, axis=0)) ** 2)))
                 if u.phones and pred.shape[1] == 52:

@@ -94,6 +94,9 @@ class Utterance:
     emotions: list[str]
     phones: list[Phone] | None
     visemes: np.ndarray | None = None  # (T,) frame viseme labels for the lip reader; filled by build_corpus
+    # {"exact", "heard"}: (T, classes) multi-hot phone input (emoanim.models.phone_input) from the exact and the
+    # recognised phones; filled by build_corpus when data.phone_input asks for it, never cached
+    phone_tracks: dict[str, np.ndarray] | None = None
 
     @property
     def frames(self) -> int:
