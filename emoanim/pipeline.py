@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from emoanim.animators import Animator, get_animator
+from emoanim.animators.learned import LearnedAnimator
 from emoanim.audio import Audio, load_audio, split_long
 from emoanim.emotion import EmotionTrack
 from emoanim.emotion.recognize import AUTO, SpeechEmotionModel, emotion_for
@@ -42,6 +43,9 @@ class Options:
     head_motion: str = "normal"
     checkpoint: Path | None = None  # a learned animator's checkpoint (default: checkpoints/<animator>.pt)
     speech_encoder: Path | None = None  # the user's copy of the wav2vec2/HuBERT folder a checkpoint was trained with
+    # a learned animator that reads phones (model.phone_input) hears the audio alone: no phone recognition, so far
+    # faster, but less exact on voices unlike its training speech (README: the animator table)
+    audio_only: bool = False
 
     @property
     def emotion_is_auto(self) -> bool:
@@ -79,7 +83,10 @@ class Options:
             raise InputError(f"unknown head-motion preset {self.head_motion!r}",
                              hint=f"use one of: {', '.join(HEAD_MOTION_PRESETS)}")
         get_rig(self.rig)
-        self.make_animator()  # a learned animator loads its checkpoint here: a missing file fails before any audio
+        animator = self.make_animator()  # a learned animator loads its checkpoint here: a missing file fails first
+        if self.audio_only and not isinstance(animator, LearnedAnimator):
+            raise InputError(f"--audio-only is for the learned animators; {self.animator} animates from phones",
+                             hint="use --animator emote or emoface, or leave --audio-only out")
 
 
 @lru_cache(maxsize=2)
@@ -155,7 +162,8 @@ def perform(
     """Audio -> `Performance` (animator, then blinks, gaze and head motion).
 
     Pass ``phones`` from an earlier call on the same audio to skip alignment (e.g. one clip, several emotions).
-    Alignment runs only for an animator that needs phones, or when a transcript is given: a learned animator reads
+    Alignment runs only for an animator that needs phones (the phonetic one, and a learned checkpoint that reads
+    phones unless ``options.audio_only``), or when a transcript is given: an audio-only learned animator reads
     the audio itself, and the blinks, gaze and head motion after it time their pauses from the audio's energy
     (`emoanim.motion.post.activity`), or from the aligned phones when a transcript makes them exact.
     """
@@ -167,12 +175,14 @@ def perform(
     transcript = read_transcript(options.transcript)
 
     started = time.perf_counter()
-    if phones is None and (animator.needs_phones or transcript):
+    reads_phones = animator.needs_phones and not options.audio_only
+    if phones is None and (reads_phones or transcript):
         phones = align_long(audio, transcript, options.recognizer)
     seconds["align"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    performance = animator.animate(audio, emotion, phones=phones, fps=options.fps, seed=options.seed)
+    performance = animator.animate(audio, emotion, phones=phones if reads_phones else None, fps=options.fps,
+                                   seed=options.seed)
     seconds["animate"] = time.perf_counter() - started
 
     started = time.perf_counter()

@@ -117,6 +117,17 @@ def test_a_checkpoint_that_reads_phones_gets_them_from_the_pipeline(root, say):
     assert forced.metadata["phone_input"] == "forced"
     alone = animator.animate(audio, EmotionTrack.parse("happy"), fps=30.0)
     assert alone.metadata["phone_input"] is None and alone.frames == forced.frames
+    heard_alone, phones, _ = perform(audio, Options(animator="emoface", checkpoint=checkpoint, emotion="happy",
+                                                          audio_only=True))
+    assert heard_alone.metadata["phone_input"] is None and phones is None  # no recognition at all
+
+
+def test_audio_only_is_refused_for_the_phonetic_animator(capsys):
+    from emoanim.cli.main import main
+
+    code = main(["render", "nowhere.wav", "--audio-only", "--no-video", "-q"])
+    err = capsys.readouterr().err
+    assert code == 2 and "--audio-only is for the learned animators" in err and err.count("\n") == 1
 
 
 def test_phone_input_settings_are_checked(root):

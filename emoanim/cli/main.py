@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="animation backend: phonetic (default), emote or emoface (learned; see `emoanim info`)")
     render.add_argument("--checkpoint", type=Path, default=None, metavar="PATH",
                         help="a learned animator's checkpoint (default: checkpoints/<animator>.pt)")
+    render.add_argument("--audio-only", action="store_true",
+                        help="learned animators: hear the audio alone, without recognising phones (far faster; "
+                             "less exact on voices unlike the training speech)")
     render.add_argument("--speech-encoder", type=Path, default=None, metavar="DIR",
                         help="your local wav2vec2/HuBERT folder, for a checkpoint trained with one (its config names "
                              "the trainer's folder)")
@@ -155,7 +158,7 @@ def render(args: argparse.Namespace) -> int:
         emotion=args.emotion, rig=args.rig, animator=args.animator, transcript=args.transcript, fps=args.fps,
         recognizer=args.recognizer or DEFAULT_RECOGNIZER,
         seed=args.seed, transition=args.transition, blinks=args.blinks, gaze=args.gaze, head_motion=args.head_motion,
-        checkpoint=args.checkpoint, speech_encoder=args.speech_encoder,
+        checkpoint=args.checkpoint, speech_encoder=args.speech_encoder, audio_only=args.audio_only,
     )
     options.check()
     check_format(args.format_name, rig=args.rig)
