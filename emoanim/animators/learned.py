@@ -6,9 +6,11 @@
 A checkpoint trained with ``model.phone_input: true`` also reads phones (`emoanim.models.phone_input`): the same
 phones the phonetic animator reads, forced-aligned to the transcript or recognised without one, so such an animator
 `needs_phones` and the pipeline aligns for it. Given no phones it runs on the audio alone (it was trained with the
-phones dropped from some windows). Other checkpoints map audio straight to motion and ignore phones. The model runs at its own frame rate (``model.fps`` in
-its config) in overlapping windows of its training length (`emoanim.models.inference.run_chunked`, so memory does
-not grow with the clip), and the result is resampled to the requested ``fps``. A model trained on MetaHuman board
+phones dropped from some windows). Other checkpoints map audio straight to motion and ignore phones.
+
+The model runs at its own frame rate (``model.fps`` in its config) in overlapping windows of its training length
+(`emoanim.models.inference.run_chunked`, so memory does not grow with the clip), and the result is resampled to the
+requested ``fps``. A model trained on MetaHuman board
 controls (174 outputs) comes back to a `Performance` through the metahuman-board rig's inverse map. Head and gaze
 stay zero, as with the phonetic animator: `emoanim.motion.post` adds them.
 

@@ -12,7 +12,8 @@ from emoanim.models.phone_input import HearsSpeech, PhoneProjection
 
 
 class EmoFaceModel(HearsSpeech, nn.Module):
-    """``samples (B, N)``, ``weights (B, T, 8)`` [, ``style (B,)``, ``phones (B, T, classes)``] -> controls ``(B, T, outputs)``."""
+    """``samples (B, N)``, ``weights (B, T, 8)`` [, ``style (B,)``, ``phones (B, T, classes)``]
+    -> controls ``(B, T, outputs)``."""
 
     def __init__(self, speech: nn.Module, outputs: int = 52, dim: int = 128, layers: int = 2, heads: int = 4,
                  dropout: float = 0.1, styles: int = 0, phone_input: bool = False) -> None:

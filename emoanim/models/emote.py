@@ -13,7 +13,8 @@ from emoanim.models.phone_input import HearsSpeech, PhoneProjection
 
 
 class EmoteModel(HearsSpeech, nn.Module):
-    """``samples (B, N)``, ``weights (B, T, 8)`` [, ``style (B,)``, ``phones (B, T, classes)``] -> motion ``(B, T, flint.channels)``.
+    """``samples (B, N)``, ``weights (B, T, 8)`` [, ``style (B,)``, ``phones (B, T, classes)``]
+    -> motion ``(B, T, flint.channels)``.
 
     The FLINT prior is frozen: its weights never train here and it stays in eval mode (no latent sampling, no
     dropout). The animator predicts the latent *means* directly, one per 8 frames, via a strided convolution.
