@@ -10,9 +10,9 @@ phones dropped from some windows). Other checkpoints map audio straight to motio
 
 The model runs at its own frame rate (``model.fps`` in its config) in overlapping windows of its training length
 (`emoanim.models.inference.run_chunked`, so memory does not grow with the clip), and the result is resampled to the
-requested ``fps``. A model trained on MetaHuman board
-controls (174 outputs) comes back to a `Performance` through the metahuman-board rig's inverse map. Head and gaze
-stay zero, as with the phonetic animator: `emoanim.motion.post` adds them.
+requested ``fps``. A model trained on MetaHuman board controls (174 outputs) comes back to a `Performance` through
+the metahuman-board rig's inverse map. Head and gaze stay zero, as with the phonetic animator: `emoanim.motion.post`
+adds them.
 
 The speech is first brought to the level the model was trained at (`emoanim.audio.level`; ``model.input_level_dbfs``
 in the checkpoint's config, -18 dBFS when absent, null to hear the audio as it is): the models hear log-mel power,
