@@ -85,7 +85,7 @@ def test_critic_losses_need_their_critic_and_judge_the_prediction(root):
             super().__init__()
             self.motion = motion
 
-        def forward(self, samples, weights):
+        def forward(self, samples, weights, style=None, phones=None):  # the animator models' signature
             return self.motion
 
     same = step_losses(Echo(batch.targets), "emoface", batch, {"lip_reading": 1.0}, Critics(critic, None))
