@@ -13,10 +13,11 @@ the files). It needs the Debian prompts and pocketsphinx; ``score`` needs neithe
 they were trained (a GPU machine).
 
 With ``--baseline phonetic`` the phonetic animator is scored too, without a transcript, and candidates that fall
-short of it on any count are ranked after the rest and marked ``<``. With ``--gate GATE.npz`` as well, that test is
-made on GATE's prompts, which must be among PROMPTS' (the Asterisk voice, where the learned animators can match the
-baseline), while the ranking counts the errors on all of PROMPTS (that voice and Flite's awb, which none of them
-matches yet).
+short of it on any count are ranked after the rest and marked ``<``. Candidates are scored without a transcript too;
+one that reads phones (``model.phone_input``) gets recognised ones, as the baseline does. With ``--gate GATE.npz`` as
+well, that test is made on GATE's prompts, which must be among PROMPTS' (e.g. one voice), while the ranking counts the
+errors on all of PROMPTS; repeated, on each of several disjoint parts (the phone-input round: the Asterisk voice and
+Flite's awb, each on its own).
 
 ``score`` runs each checkpoint through the pipeline's stages (`eval_report.Subject.perform`: animate, then
 post-processing) and prints one line per checkpoint, fewest errors first (ties: fewest landmark misses): errors =

@@ -11,14 +11,36 @@
 # The choice, fixed before training: without a transcript, a candidate must match the phonetic animator (words
 # recogniser) on every count on the Asterisk test prompts 0-79 AND, separately, on the same transcripts in awb's voice
 # (two --gate parts); among those, the fewest errors on both together. Candidates: the incumbent, every 400th step
-# and the last. The prompts
-# 80-280 (both voices), RAVDESS and GRID only report (benchmarks/animator_table.py).
+# and the last. The prompts 80-280 (both voices), RAVDESS and GRID only report (benchmarks/animator_table.py).
 #   bash scripts/finetune_phones_cpu.sh      (needs `make setup` (flite), `make asterisk-prompts`)
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 phones="model.phone_input=true data.phone_input.heard=0.5 data.phone_input.dropout=0.2 data.phone_input.jobs=2"
 # MODEL INIT OUT [overrides]: the overrides given come last, so they win over these
 tune() { tune_speakers "$1" "$2" "$3" data.flite.count=846 $phones "${@:4}"; }
+# kept RUN...: each run's releases at every 400th step, then its last state released as final.pt
+kept() {
+    local run saved step
+    for run in "$@"; do
+        release "$run/last.pt" "$run/final.pt" >&2  # stdout is the candidate list
+        for saved in "$run"/step_*.pt; do
+            step=${saved##*_}; step=$((10#${step%.pt}))
+            if (( step % 400 == 0 )); then echo "$saved"; fi
+        done
+        echo "$run/final.pt"
+    done
+}
+# choose MODEL NAME CANDIDATE...: the rule above; the winner, if any, replaces checkpoints/MODEL.pt
+choose() {
+    local model=$1 scores="runs/phones/$2.scores.json" best
+    shift 2
+    python3 benchmarks/select_checkpoint.py score corpora/select80_2voices.npz "$model" "$@" --jobs 2 \
+        --baseline phonetic --gate corpora/select80.npz --gate corpora/select80_awb.npz --json "$scores"
+    best=$(python3 -c "import json, sys; print(next((r['checkpoint'] for r in json.load(open(sys.argv[1]))
+                                                    if r.get('meets_baseline')), ''))" "$scores")
+    if [ -z "$best" ]; then echo "$model: no candidate matches the baseline on both voices" >&2; return 0; fi
+    cp "$best" "checkpoints/$model.pt" && echo "$model: $best -> checkpoints/$model.pt"
+}
 mkdir -p runs/phones
 cp checkpoints/emote.pt runs/phones/emote_start.pt
 cp checkpoints/emoface.pt runs/phones/emoface_start.pt
@@ -34,44 +56,18 @@ tune emoface runs/phones/emoface_start.pt runs/emoface_phones train.losses.parti
     train.max_seconds=3600 &
 wait
 for model in emote emoface; do
-    run="runs/${model}_phones"
-    release "$run/last.pt" "$run/final.pt"
-    candidates=("runs/phones/${model}_start.pt")
-    for kept in "$run"/step_*.pt; do
-        step=${kept##*_}; step=$((10#${step%.pt}))
-        if (( step % 400 == 0 )); then candidates+=("$kept"); fi
-    done
-    python3 benchmarks/select_checkpoint.py score corpora/select80_2voices.npz "$model" \
-        "${candidates[@]}" "$run/final.pt" --jobs 2 --baseline phonetic \
-        --gate corpora/select80.npz --gate corpora/select80_awb.npz --json "runs/phones/$model.scores.json"
-    best=$(python3 -c "import json, sys; print(next((r['checkpoint'] for r in json.load(open(sys.argv[1]))
-                                                    if r.get('meets_baseline')), ''))" "runs/phones/$model.scores.json")
-    if [ -z "$best" ]; then echo "$model: no candidate matches the baseline on both voices" >&2; continue; fi
-    cp "$best" "checkpoints/$model.pt" && echo "$model: $best -> checkpoints/$model.pt"
+    mapfile -t candidates < <(kept "runs/${model}_phones")
+    choose "$model" "$model" "runs/phones/${model}_start.pt" "${candidates[@]}"
 done
 # 2. emoface (run after the choice above kept no emoface candidate): every candidate outdid the phonetic animator on
-# the Asterisk gate (e.g. step 4800: closed 165 / 159, false 9 / 24) but closed 176-185 of awb's 204 bilabials where
-# it closes 184 (the one at 185 closed falsely 29 times against 20). From step 4800, 1200 s more, two ways side by
-# side: trusting the recognised phones more (heard 0.8 of the windows with phones), or a closure hinge twice as
-# strong. The same choice, among these two runs' candidates and the incumbent.
+# the Asterisk gate (e.g. step 4800: closed 165 / 159, false 9 / 24) but on awb either closed fewer of its 203
+# bilabials than its 184 (165-182) or closed falsely more often than its 20 (the four at 185-196: 29-86 times).
+# From step 4800, 1200 s more, two ways side by side: trusting the recognised phones more (heard 0.8 of the windows
+# with phones), or a closure hinge twice as strong. The same choice, among these two runs' candidates and the incumbent.
 tune emoface runs/emoface_phones/step_004800.pt runs/emoface_phones2a train.losses.parting=2.0 train.lr=3e-5 \
     train.max_seconds=1200 data.phone_input.heard=0.8 &
 tune emoface runs/emoface_phones/step_004800.pt runs/emoface_phones2b train.losses.parting=2.0 train.lr=3e-5 \
     train.max_seconds=1200 train.losses.closure=2.0 &
 wait
-candidates=(runs/phones/emoface_start.pt)
-for run in runs/emoface_phones2a runs/emoface_phones2b; do
-    release "$run/last.pt" "$run/final.pt"
-    for kept in "$run"/step_*.pt; do
-        step=${kept##*_}; step=$((10#${step%.pt}))
-        if (( step % 400 == 0 )); then candidates+=("$kept"); fi
-    done
-    candidates+=("$run/final.pt")
-done
-python3 benchmarks/select_checkpoint.py score corpora/select80_2voices.npz emoface "${candidates[@]}" --jobs 2 \
-    --baseline phonetic --gate corpora/select80.npz --gate corpora/select80_awb.npz \
-    --json runs/phones/emoface2.scores.json
-best=$(python3 -c "import json, sys; print(next((r['checkpoint'] for r in json.load(open(sys.argv[1]))
-                                                if r.get('meets_baseline')), ''))" runs/phones/emoface2.scores.json)
-if [ -z "$best" ]; then echo "emoface: no candidate matches the baseline on both voices" >&2; exit 0; fi
-cp "$best" checkpoints/emoface.pt && echo "emoface: $best -> checkpoints/emoface.pt"
+mapfile -t candidates < <(kept runs/emoface_phones2a runs/emoface_phones2b)
+choose emoface emoface2 runs/phones/emoface_start.pt "${candidates[@]}"

@@ -30,6 +30,17 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+def tiny_config(name: str, cache_root: Path, out: Path, **overrides):
+    """``configs/<name>.yaml`` with its corpus cache in ``cache_root/corpus``, its run folder ``out``, and dotted
+    ``overrides`` (``{"train.steps": 4}``) merged last, as ``emoanim train`` merges them."""
+    from omegaconf import OmegaConf
+
+    config = OmegaConf.load(REPO / "configs" / f"{name}.yaml")
+    config.data.cache = str(cache_root / "corpus")
+    config.train.out = str(out)
+    return OmegaConf.merge(config, OmegaConf.from_dotlist([f"{k}={v}" for k, v in overrides.items()]))
+
+
 def espeak_wav(text: str, path: Path, *, voice: str = "en-us", speed: int = 150) -> Path:
     """Speak ``text`` into a wav at ``path`` with espeak-ng (a Debian package the Makefile installs)."""
     exe = shutil.which("espeak-ng")

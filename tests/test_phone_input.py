@@ -8,6 +8,7 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
+from conftest import tiny_config
 from emoanim.animators.learned import EmoFaceAnimator
 from emoanim.emotion import EmotionTrack
 from emoanim.errors import InputError
@@ -20,15 +21,11 @@ from emoanim.train.heard_phones import PhoneMix, phone_mix
 from emoanim.train.loop import train
 
 torch.set_num_threads(1)
-CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 PHONES = {"model.phone_input": True, "data.phone_input.heard": 0.5, "data.phone_input.dropout": 0.2}
 
 
 def _config(root: Path, out: str, **overrides):
-    config = OmegaConf.load(CONFIGS / "emoface_tiny.yaml")
-    config.data.cache = str(root / "corpus")
-    config.train.out = str(root / out)
-    return OmegaConf.merge(config, OmegaConf.from_dotlist([f"{k}={v}" for k, v in overrides.items()]))
+    return tiny_config("emoface_tiny", root, root / out, **overrides)
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
+from conftest import tiny_config
 from emoanim.errors import InputError
 from emoanim.models import load_checkpoint
 from emoanim.models.checkpoint import release_checkpoint
@@ -19,14 +20,10 @@ from emoanim.train.loop import learning_rate, step_losses, train
 from emoanim.train.portable import pack, unpack
 
 torch.set_num_threads(1)
-CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 
 
 def _config(name: str, root: Path, **overrides):
-    config = OmegaConf.load(CONFIGS / f"{name}.yaml")
-    config.data.cache = str(root / "corpus")
-    config.train.out = str(root / name)
-    return OmegaConf.merge(config, OmegaConf.from_dotlist([f"{k}={v}" for k, v in overrides.items()]))
+    return tiny_config(name, root, root / name, **overrides)
 
 
 @pytest.fixture(scope="module")

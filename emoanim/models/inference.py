@@ -49,10 +49,12 @@ def run_chunked(model: nn.Module, samples: np.ndarray, weights: np.ndarray, fps:
         cond = np.stack([pad_frames(weights[s:s + length], length) for s in group]).astype(np.float32)
         style_ids = torch.full((len(group),), style, dtype=torch.long, device=device) if style is not None else None
         heard = None
-        if phones is not None:  # frames after the clip hold no phones, as they hold silence
-            heard = np.stack([np.pad(phones[s:s + length], ((0, length - len(phones[s:s + length])), (0, 0)))
-                              for s in group]).astype(np.float32)
-            heard = torch.from_numpy(heard).to(device)
+        if phones is not None:  # frames after the clip hold no phones (zeros), as its audio holds silence there
+            track = np.zeros((len(group), length, phones.shape[1]), np.float32)
+            for row, start in enumerate(group):
+                piece = phones[start:start + length]
+                track[row, : len(piece)] = piece
+            heard = torch.from_numpy(track).to(device)
         return model(torch.from_numpy(audio).to(device), torch.from_numpy(cond).to(device), style_ids,
                      heard).cpu().numpy()
 

@@ -20,6 +20,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from emoanim.animators.phonetic.coarticulation import normalise_label
+from emoanim.errors import InputError
 from emoanim.phonetics.types import ARPABET, SILENCE, Phone, phone_frames
 
 PHONE_CLASSES = ARPABET + (SILENCE,)
@@ -31,8 +33,6 @@ def phone_occupancy(phones: Sequence[Phone] | None, fps: float, frames: int) -> 
 
     Labels with a stress digit (``AH0``) count as their phone; labels outside ARPAbet and the pause (e.g. a
     recogniser's noise fillers) are left out, as the phonetic animator treats them as pauses anyway."""
-    from emoanim.animators.phonetic.coarticulation import normalise_label
-    from emoanim.errors import InputError
 
     track = np.zeros((frames, len(PHONE_CLASSES)), np.float32)
     if not phones or frames == 0:

@@ -31,6 +31,7 @@ import torch
 
 from emoanim.emotion.classes import EMOTIONS
 from emoanim.errors import InputError
+from emoanim.models.phone_input import PHONE_CLASSES, phone_occupancy
 from emoanim.phonetics.types import Phone
 from emoanim.train import labels, sources
 from emoanim.train.asterisk import LICENCE as ASTERISK_LICENCE
@@ -188,8 +189,6 @@ def build_corpus(data: Mapping[str, Any], fps: float, progress: Callable[[str], 
         u.visemes = labels.viseme_frames(u.phones, u.fps, u.frames)
     mix = phone_mix(data.get("phone_input"))
     if mix is not None:
-        from emoanim.models.phone_input import phone_occupancy
-
         settings = data["phone_input"]
         heard = recognised_phones(train + val, cache, str(settings.get("recognizer", "words")),
                                   int(settings.get("jobs", 1)), note)
@@ -236,8 +235,6 @@ def sample_batch(utterances: Sequence[Utterance], size: int, window: int, rng: n
 def _phone_window(u: Utterance, which: str, start: int, window: int) -> np.ndarray:
     """``(window, classes)`` phone input of one window: ``which`` of the utterance's tracks, zeros for "none" or
     an utterance without phones, zero-padded past its end."""
-    from emoanim.models.phone_input import PHONE_CLASSES
-
     if which == "none" or not u.phone_tracks:
         return np.zeros((window, len(PHONE_CLASSES)), np.float32)
     piece = u.phone_tracks[which][start:start + window]
