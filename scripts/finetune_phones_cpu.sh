@@ -71,3 +71,15 @@ tune emoface runs/emoface_phones/step_004800.pt runs/emoface_phones2b train.loss
 wait
 mapfile -t candidates < <(kept runs/emoface_phones2a runs/emoface_phones2b)
 choose emoface emoface2 runs/phones/emoface_start.pt "${candidates[@]}"
+# 3. emoface again (stage 2 kept none either: 175-182 closed on awb). pocketsphinx hears the espeak-ng synthetic
+# voices badly: of the frames it recognised as /p b m/ there, 61% were bilabials (89-91% on the Asterisk and Flite
+# voices), so the "heard" windows taught the model to doubt a recognised bilabial. Here the synthetic utterances never
+# show recognised phones (data.phone_input.exact_only), 2400 s two ways side by side: from step 4800 at a lower lr,
+# and from the incumbent as the first stage ran. The same choice, among these runs' candidates and the incumbent.
+tune emoface runs/emoface_phones/step_004800.pt runs/emoface_phones3a train.losses.parting=2.0 train.lr=5e-5 \
+    train.max_seconds=2400 'data.phone_input.exact_only=[synthetic]' &
+tune emoface runs/phones/emoface_start.pt runs/emoface_phones3b train.losses.parting=2.0 train.lr=1e-4 \
+    train.max_seconds=2400 'data.phone_input.exact_only=[synthetic]' &
+wait
+mapfile -t candidates < <(kept runs/emoface_phones3a runs/emoface_phones3b)
+choose emoface emoface3 runs/phones/emoface_start.pt "${candidates[@]}"

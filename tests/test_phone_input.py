@@ -13,7 +13,7 @@ from emoanim.animators.learned import EmoFaceAnimator
 from emoanim.emotion import EmotionTrack
 from emoanim.errors import InputError
 from emoanim.models import load_checkpoint
-from emoanim.models.phone_input import PHONE_CLASSES, phone_occupancy
+from emoanim.models.phone_input import FORCED, PHONE_CHANNELS, PHONE_CLASSES, phone_occupancy
 from emoanim.phonetics.types import Phone
 from emoanim.train import heard_phones
 from emoanim.train.dataset import build_corpus, sample_batch
@@ -40,11 +40,15 @@ def root(tmp_path_factory) -> Path:
 def test_the_phone_track_keeps_a_one_frame_bilabial_and_marks_no_phones_as_zeros():
     phones = [Phone("sil", 0.0, 0.1), Phone("B", 0.1, 0.12), Phone("AH0", 0.12, 0.3), Phone("+NOISE+", 0.3, 0.4)]
     track = phone_occupancy(phones, 30.0, 15)
-    assert track.shape == (15, len(PHONE_CLASSES))
+    assert track.shape == (15, PHONE_CHANNELS) and not track[:, FORCED].any()
     assert track[:, PHONE_CLASSES.index("B")].nonzero()[0].tolist() == [3]  # 20 ms: its centre frame, not lost
     assert track[:, PHONE_CLASSES.index("AH")].sum() >= 5  # stress digits count as their phone
     assert not track[10:].any()  # a recogniser's filler is no phone; nothing after it either
     assert not phone_occupancy(None, 30.0, 15).any()
+    forced = phone_occupancy(phones, 30.0, 15, forced=True)  # flagged wherever a phone is known, and only there
+    np.testing.assert_array_equal(forced[:, FORCED], track[:, :FORCED].max(axis=1))
+    assert forced[:, FORCED].sum() >= 9 and not forced[10:].any()
+    np.testing.assert_array_equal(forced[:, :FORCED], track[:, :FORCED])
 
 
 def test_a_fine_tune_with_phones_starts_from_its_source_and_phones_then_change_the_output(root):
@@ -54,9 +58,9 @@ def test_a_fine_tune_with_phones_starts_from_its_source_and_phones_then_change_t
     samples = torch.randn(1, 16000) * 0.05
     weights = torch.zeros(1, 30, 8)
     weights[..., 0] = 1.0
-    bilabials = torch.zeros(1, 30, len(PHONE_CLASSES))
+    bilabials = torch.zeros(1, 30, PHONE_CHANNELS)
     bilabials[0, :, PHONE_CLASSES.index("M")] = 1.0
-    vowels = torch.zeros(1, 30, len(PHONE_CLASSES))
+    vowels = torch.zeros(1, 30, PHONE_CHANNELS)
     vowels[0, :, PHONE_CLASSES.index("AA")] = 1.0
     with torch.no_grad():
         assert (with_phones(samples, weights, phones=bilabials) - with_phones(samples, weights, phones=vowels)
@@ -77,14 +81,39 @@ def test_a_fine_tune_with_phones_starts_from_its_source_and_phones_then_change_t
                    OmegaConf.to_container(_config(root, "x").model), str(root / "phones" / "last.pt"), "emoface")
 
 
+def test_only_a_model_with_the_forced_flag_reads_it_and_it_starts_at_zero(root):
+    from emoanim.models.factory import build_model
+    from emoanim.train.model_setup import start_from
+
+    plain = load_checkpoint(root / "phones" / "last.pt").model.eval()
+    flagged_config = OmegaConf.to_container(_config(root, "flag", **PHONES, **{"model.forced_flag": True}).model)
+    flagged = build_model(flagged_config).eval()
+    start_from(flagged, flagged_config, str(root / "phones" / "last.pt"), "emoface")
+    samples = torch.randn(1, 16000) * 0.05
+    weights = torch.zeros(1, 30, 8)
+    weights[..., 0] = 1.0
+    recognised = torch.zeros(1, 30, PHONE_CHANNELS)
+    recognised[0, :, PHONE_CLASSES.index("M")] = 1.0
+    forced = recognised.clone()
+    forced[0, :, FORCED] = 1.0
+    with torch.no_grad():
+        # a model without the flag ignores the channel; the flag starts at zero, so the fine-tune starts exactly
+        torch.testing.assert_close(plain(samples, weights, phones=forced), plain(samples, weights, phones=recognised))
+        torch.testing.assert_close(flagged(samples, weights, phones=forced), plain(samples, weights, phones=forced))
+        flagged.phones.forced.fill_(0.5)  # once learned, it tells forced phones from recognised ones
+        assert (flagged(samples, weights, phones=forced) - flagged(samples, weights, phones=recognised)
+                ).abs().max() > 1e-3
+
+
 def test_each_training_window_shows_no_phones_the_recognised_ones_or_the_exact_ones(root, monkeypatch):
     config = OmegaConf.to_container(_config(root, "phones", **PHONES).data)
     corpus = build_corpus(config, 30.0)
     assert corpus.phones == PhoneMix(0.5, 0.2)
     u = corpus.train[0]
     exact, heard = u.phone_tracks["exact"], u.phone_tracks["heard"]
-    assert exact.shape == heard.shape == (u.frames, len(PHONE_CLASSES))
+    assert exact.shape == heard.shape == (u.frames, PHONE_CHANNELS)
     assert exact.any() and heard.any()
+    assert exact[:, FORCED].any() and not heard[:, FORCED].any()  # exact phones stand for forced-aligned ones
     window = u.frames + 20  # longer than the utterance: every window starts at frame 0
     rng = np.random.default_rng(0)
     only_exact = sample_batch([u], 4, window, rng, phones=PhoneMix(heard=0.0, dropout=0.0)).phones.numpy()
@@ -99,9 +128,34 @@ def test_each_training_window_shows_no_phones_the_recognised_ones_or_the_exact_o
     np.testing.assert_array_equal(again.train[0].phone_tracks["heard"], heard)
 
 
-def test_a_checkpoint_that_reads_phones_gets_them_from_the_pipeline(root, say):
+def test_an_exact_only_source_is_never_recognised_and_shows_its_exact_phones(root, monkeypatch):
+    monkeypatch.setattr(heard_phones, "_recognise", lambda *a: pytest.fail("an exact_only source was recognised"))
+    config = OmegaConf.to_container(_config(root, "phones", **PHONES).data)
+    config["cache"] = str(root / "exact-only")  # no recognised phones cached here
+    config["phone_input"]["exact_only"] = ["synthetic"]
+    corpus = build_corpus(config, 30.0)
+    for u in corpus.train + corpus.val:  # the same phones, not flagged as forced
+        np.testing.assert_array_equal(u.phone_tracks["heard"][:, :FORCED], u.phone_tracks["exact"][:, :FORCED])
+        assert u.phone_tracks["exact"][:, FORCED].any() and not u.phone_tracks["heard"][:, FORCED].any()
+    assert not list((root / "exact-only").glob("heard-*/*.json"))
+    config["phone_input"]["exact_only"] = ["flite"]
+    with pytest.raises(InputError, match="names no source of this corpus: flite"):
+        build_corpus(config, 30.0)
+
+
+def test_a_checkpoint_that_reads_phones_gets_them_from_the_pipeline(root, say, monkeypatch):
     from emoanim.audio import load_audio
+    from emoanim.models import inference
     from emoanim.pipeline import Options, perform
+
+    flagged = []  # whether each run's phone track was flagged as forced-aligned
+
+    def watched(model, samples, weights, fps, window, phones=None, **kwargs):
+        flagged.append(None if phones is None else bool(phones[:, FORCED].any()))
+        return run_chunked(model, samples, weights, fps, window, phones=phones, **kwargs)
+
+    run_chunked = inference.run_chunked
+    monkeypatch.setattr(inference, "run_chunked", watched)
 
     animator = EmoFaceAnimator(root / "phones" / "last.pt")
     assert animator.needs_phones and not EmoFaceAnimator(root / "plain" / "last.pt").needs_phones
@@ -112,6 +166,7 @@ def test_a_checkpoint_that_reads_phones_gets_them_from_the_pipeline(root, say):
                                           transcript="Bob bought a map."))
     assert recognised.metadata["phone_input"] == "recognized-words"
     assert forced.metadata["phone_input"] == "forced"
+    assert flagged == [False, True]
     alone = animator.animate(audio, EmotionTrack.parse("happy"), fps=30.0)
     assert alone.metadata["phone_input"] is None and alone.frames == forced.frames
     heard_alone, phones, _ = perform(audio, Options(animator="emoface", checkpoint=checkpoint, emotion="happy",

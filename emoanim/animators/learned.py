@@ -94,7 +94,7 @@ class LearnedAnimator:
         if self.needs_phones and phones is not None:
             from emoanim.models.phone_input import phone_occupancy
 
-            heard = phone_occupancy(phones.phones, self.model_fps, model_frames)
+            heard = phone_occupancy(phones.phones, self.model_fps, model_frames, forced=phones.method == "forced")
         torch.manual_seed(seed)  # inference is deterministic; this only pins any stochastic layer a model may add
         threads = torch.get_num_threads()
         torch.set_num_threads(INFERENCE_THREADS)

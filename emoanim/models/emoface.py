@@ -12,16 +12,17 @@ from emoanim.models.phone_input import HearsSpeech, PhoneProjection
 
 
 class EmoFaceModel(HearsSpeech, nn.Module):
-    """``samples (B, N)``, ``weights (B, T, 8)`` [, ``style (B,)``, ``phones (B, T, classes)``]
+    """``samples (B, N)``, ``weights (B, T, 8)`` [, ``style (B,)``, ``phones (B, T, PHONE_CHANNELS)``]
     -> controls ``(B, T, outputs)``."""
 
     def __init__(self, speech: nn.Module, outputs: int = 52, dim: int = 128, layers: int = 2, heads: int = 4,
-                 dropout: float = 0.1, styles: int = 0, phone_input: bool = False) -> None:
+                 dropout: float = 0.1, styles: int = 0, phone_input: bool = False,
+                 forced_flag: bool = False) -> None:
         super().__init__()
         self.speech = speech
         self.emotion = EmotionEncoder(dim, styles)
         self.fuse = nn.Linear(speech.dim + dim, dim)
-        self.phones = PhoneProjection(speech.dim) if phone_input else None
+        self.phones = PhoneProjection(speech.dim, forced_flag) if phone_input else None
         self.transformer = TransformerStack(dim, layers, heads, dropout)
         self.head = nn.Linear(dim, outputs)
         self.outputs = outputs

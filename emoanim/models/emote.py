@@ -13,7 +13,7 @@ from emoanim.models.phone_input import HearsSpeech, PhoneProjection
 
 
 class EmoteModel(HearsSpeech, nn.Module):
-    """``samples (B, N)``, ``weights (B, T, 8)`` [, ``style (B,)``, ``phones (B, T, classes)``]
+    """``samples (B, N)``, ``weights (B, T, 8)`` [, ``style (B,)``, ``phones (B, T, PHONE_CHANNELS)``]
     -> motion ``(B, T, flint.channels)``.
 
     The FLINT prior is frozen: its weights never train here and it stays in eval mode (no latent sampling, no
@@ -21,12 +21,13 @@ class EmoteModel(HearsSpeech, nn.Module):
     """
 
     def __init__(self, speech: nn.Module, flint: FlintVAE, dim: int = 128, layers: int = 2, heads: int = 4,
-                 dropout: float = 0.1, styles: int = 0, phone_input: bool = False) -> None:
+                 dropout: float = 0.1, styles: int = 0, phone_input: bool = False,
+                 forced_flag: bool = False) -> None:
         super().__init__()
         self.speech = speech
         self.emotion = EmotionEncoder(dim, styles)
         self.fuse = nn.Linear(speech.dim + dim, dim)
-        self.phones = PhoneProjection(speech.dim) if phone_input else None
+        self.phones = PhoneProjection(speech.dim, forced_flag) if phone_input else None
         self.transformer = TransformerStack(dim, layers, heads, dropout)
         self.to_latent = nn.Conv1d(dim, flint.latent, DOWNSAMPLE, stride=DOWNSAMPLE)
         self.flint = flint

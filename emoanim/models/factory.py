@@ -46,7 +46,8 @@ def build_model(config: Mapping[str, Any]) -> nn.Module:
         raise InputError(f"unknown model kind {kind!r}", hint=f"set model.kind to one of: {', '.join(MODEL_KINDS)}")
     common = dict(dim=int(config.get("dim", 128)), layers=int(config.get("layers", 2)),
                   heads=int(config.get("heads", 4)), dropout=float(config.get("dropout", 0.1)),
-                  styles=int(config.get("styles", 0)), phone_input=bool(config.get("phone_input", False)))
+                  styles=int(config.get("styles", 0)), phone_input=bool(config.get("phone_input", False)),
+                  forced_flag=bool(config.get("forced_flag", False)))
     speech = build_speech_encoder(config.get("speech", {}))
     if kind == "emote":
         return EmoteModel(speech, build_flint(config.get("flint", {})), **common)

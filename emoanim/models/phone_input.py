@@ -11,6 +11,11 @@ animator and the lip-sync metric share (`emoanim.phonetics.types.phone_frames`: 
 nearest its centre, so a 20 ms /b/ is never lost between frames). An all-zero frame means "no phones known"; a
 pause is its own class (`SILENCE`). The projection starts at zero, so a checkpoint trained without phones starts
 out unchanged when fine-tuned with them, and a model trained with phone dropout still runs on audio alone.
+
+The track has one more channel, `FORCED`: on where a phone is known and the phones were forced-aligned to a
+transcript. Forced phones are right; recognised ones are wrong in places, and a model that cannot tell them apart
+learns to doubt both. A model built with ``model.forced_flag: true`` reads the channel (a learned vector added where it
+is on, zero at the start); other models ignore it.
 """
 from __future__ import annotations
 
@@ -26,15 +31,18 @@ from emoanim.phonetics.types import ARPABET, SILENCE, Phone, phone_frames
 
 PHONE_CLASSES = ARPABET + (SILENCE,)
 _CLASS_INDEX = {label: i for i, label in enumerate(PHONE_CLASSES)}
+FORCED = len(PHONE_CLASSES)  # the track's last channel: "these phones were forced-aligned to a transcript"
+PHONE_CHANNELS = FORCED + 1
 
 
-def phone_occupancy(phones: Sequence[Phone] | None, fps: float, frames: int) -> np.ndarray:
-    """``(frames, len(PHONE_CLASSES))`` float32 multi-hot phone track; all zeros when ``phones`` is None.
+def phone_occupancy(phones: Sequence[Phone] | None, fps: float, frames: int, forced: bool = False) -> np.ndarray:
+    """``(frames, PHONE_CHANNELS)`` float32 phone track: multi-hot over `PHONE_CLASSES`, and `FORCED` on where a
+    phone is known when ``forced``; all zeros when ``phones`` is None.
 
     Labels with a stress digit (``AH0``) count as their phone; labels outside ARPAbet and the pause (e.g. a
     recogniser's noise fillers) are left out, as the phonetic animator treats them as pauses anyway."""
 
-    track = np.zeros((frames, len(PHONE_CLASSES)), np.float32)
+    track = np.zeros((frames, PHONE_CHANNELS), np.float32)
     if not phones or frames == 0:
         return track
     indices, starts, ends = [], [], []
@@ -52,20 +60,34 @@ def phone_occupancy(phones: Sequence[Phone] | None, fps: float, frames: int) -> 
     first, last = phone_frames(np.array(starts), np.array(ends), fps, frames)
     for index, a, b in zip(indices, first, last):
         track[a:b + 1, index] = 1.0
+    if forced:
+        track[:, FORCED] = track[:, :FORCED].max(axis=1)
     return track
 
 
-class PhoneProjection(nn.Module):
-    """``(B, T, classes)`` multi-hot phones -> ``(B, T, dim)``, added to the speech features; zero at the start."""
+def as_recognised(track: np.ndarray) -> np.ndarray:
+    """A copy of ``track`` with `FORCED` off: the same phones presented as recognised ones."""
+    plain = track.copy()
+    plain[..., FORCED] = 0.0
+    return plain
 
-    def __init__(self, dim: int) -> None:
+
+class PhoneProjection(nn.Module):
+    """``(B, T, PHONE_CHANNELS)`` phone track -> ``(B, T, dim)``, added to the speech features; zero at the start.
+    With ``forced_flag`` a learned vector is added where the track's `FORCED` channel is on; without, it is ignored."""
+
+    def __init__(self, dim: int, forced_flag: bool = False) -> None:
         super().__init__()
         # no bias: an all-zero frame (no phones known) must add nothing, exactly as leaving the input out does
         self.linear = nn.Linear(len(PHONE_CLASSES), dim, bias=False)
         nn.init.zeros_(self.linear.weight)
+        self.forced = nn.Parameter(torch.zeros(dim)) if forced_flag else None
 
     def forward(self, phones: torch.Tensor) -> torch.Tensor:
-        return self.linear(phones)
+        features = self.linear(phones[..., :FORCED])
+        if self.forced is not None:
+            features = features + phones[..., FORCED:] * self.forced
+        return features
 
 
 class HearsSpeech:

@@ -16,7 +16,8 @@ Config (``data`` section)::
       facegood: {root: null, holdout: null}    # e.g. ../shared/data/facegood; holdout: one take for validation
       flame: {root: null, audio_root: null}    # with target: flame; see emoanim.train.flame_source
       augment: {enabled: true, gain_db: 6, noise: 0.5, resample: 0.2, reverb: 0.3, codec: 0.0}  # codec: mu-law
-      phone_input: {heard: 0.5, dropout: 0.2, recognizer: words, jobs: 2}  # for model.phone_input (heard_phones)
+      phone_input: {heard: 0.5, dropout: 0.2, recognizer: words, jobs: 2,  # for model.phone_input (heard_phones)
+                    exact_only: []}  # sources never shown recognised phones, e.g. [synthetic]
 """
 from __future__ import annotations
 
@@ -31,14 +32,14 @@ import torch
 
 from emoanim.emotion.classes import EMOTIONS
 from emoanim.errors import InputError
-from emoanim.models.phone_input import PHONE_CLASSES, phone_occupancy
+from emoanim.models.phone_input import PHONE_CHANNELS
 from emoanim.phonetics.types import Phone
 from emoanim.train import labels, sources
 from emoanim.train.asterisk import LICENCE as ASTERISK_LICENCE
 from emoanim.train.asterisk import prompts, voice
 from emoanim.train.flite import LICENCE as FLITE_LICENCE
 from emoanim.train.augment import Augmentation
-from emoanim.train.heard_phones import PhoneMix, phone_mix, recognised_phones
+from emoanim.train.heard_phones import PhoneMix, fill_phone_tracks, phone_mix
 from emoanim.train.sources import Utterance
 
 SAMPLE_RATE = 16000
@@ -189,13 +190,7 @@ def build_corpus(data: Mapping[str, Any], fps: float, progress: Callable[[str], 
         u.visemes = labels.viseme_frames(u.phones, u.fps, u.frames)
     mix = phone_mix(data.get("phone_input"))
     if mix is not None:
-        settings = data["phone_input"]
-        heard = recognised_phones(train + val, cache, str(settings.get("recognizer", "words")),
-                                  int(settings.get("jobs", 1)), note)
-        for u in train + val:
-            if u.phones is not None:
-                u.phone_tracks = {"exact": phone_occupancy(u.phones, u.fps, u.frames),
-                                  "heard": phone_occupancy(heard[u.name], u.fps, u.frames)}
+        fill_phone_tracks(train + val, data["phone_input"], cache, note)
     return Corpus(train, val, licences, mix)
 
 
@@ -236,7 +231,7 @@ def _phone_window(u: Utterance, which: str, start: int, window: int) -> np.ndarr
     """``(window, classes)`` phone input of one window: ``which`` of the utterance's tracks, zeros for "none" or
     an utterance without phones, zero-padded past its end."""
     if which == "none" or not u.phone_tracks:
-        return np.zeros((window, len(PHONE_CLASSES)), np.float32)
+        return np.zeros((window, PHONE_CHANNELS), np.float32)
     piece = u.phone_tracks[which][start:start + window]
     return np.pad(piece, ((0, window - len(piece)), (0, 0)))
 

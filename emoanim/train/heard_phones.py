@@ -4,7 +4,7 @@ At run time such a model reads forced-aligned phones when the user gives a trans
 (pocketsphinx, `emoanim.phonetics.align` without a transcript) when not; the latter are wrong in places. So each
 training window shows one of three, drawn per window (config ``data.phone_input``)::
 
-    phone_input: {heard: 0.5, dropout: 0.2, recognizer: words, jobs: 2}
+    phone_input: {heard: 0.5, dropout: 0.2, recognizer: words, jobs: 2, exact_only: [synthetic]}
 
 - no phones (``dropout``): the model must still animate from the audio alone;
 - the utterance's recognised phones (``heard`` of the rest): the target is still the exact phones' animation, so the
@@ -13,6 +13,12 @@ training window shows one of three, drawn per window (config ``data.phone_input`
 
 Recognised phones are computed once per utterance and cached beside the corpus
 (``<cache>/heard-<recognizer>/<utterance>.json``). Utterances without exact phones (FACEGOOD) get none of either.
+
+``exact_only`` names sources whose recognised phones are never shown: their "heard" draws show the exact phones
+(not flagged as forced: `emoanim.models.phone_input.FORCED`).
+pocketsphinx hears espeak-ng's synthetic voices badly (of the frames it recognised as /p b m/ in the synthetic
+corpus, 61% were bilabials, against 89-91% on the Asterisk and Flite voices), so learning from them teaches the model
+to distrust a recognised bilabial more than real speech warrants.
 """
 from __future__ import annotations
 
@@ -25,6 +31,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from emoanim.errors import InputError
+from emoanim.models.phone_input import as_recognised, phone_occupancy
 from emoanim.phonetics.types import Phone
 
 
@@ -52,6 +59,26 @@ def phone_mix(config: Mapping[str, Any] | None) -> PhoneMix | None:
             raise InputError(f"data.phone_input.{name} must be a probability, got {value}",
                              hint="use a number from 0 to 1")
     return mix
+
+
+def fill_phone_tracks(utterances: Sequence[Any], settings: Mapping[str, Any], cache: Path,
+                      note: Callable[[str], None] | None = None) -> None:
+    """Give each utterance with exact phones its ``phone_tracks`` ({"exact", "heard"}) from ``data.phone_input``'s
+    ``settings``; an ``exact_only`` source's "heard" track is its exact one (it is not recognised at all)."""
+    exact_only = set(settings.get("exact_only") or ())
+    present = {u.source for u in utterances}
+    if exact_only - present:
+        raise InputError(f"data.phone_input.exact_only names no source of this corpus: "
+                         f"{', '.join(sorted(exact_only - present))}",
+                         hint=f"the sources here are {', '.join(sorted(present))}")
+    heard = recognised_phones([u for u in utterances if u.source not in exact_only], cache,
+                              str(settings.get("recognizer", "words")), int(settings.get("jobs", 1)), note)
+    for u in utterances:
+        if u.phones is not None:
+            # the exact phones stand for what forced alignment gives at run time: flagged FORCED
+            exact = phone_occupancy(u.phones, u.fps, u.frames, forced=True)
+            u.phone_tracks = {"exact": exact, "heard": as_recognised(exact) if u.source in exact_only else
+                              phone_occupancy(heard[u.name], u.fps, u.frames)}
 
 
 def recognised_phones(utterances: Sequence[Any], cache: Path, recognizer: str = "words", jobs: int = 1,

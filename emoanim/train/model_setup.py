@@ -43,8 +43,8 @@ def start_from(model: nn.Module, model_cfg: Mapping[str, Any], path: str, kind: 
     if _shape_config(source.config["model"]) != _shape_config(model_cfg):
         raise InputError("train.init names a checkpoint of another model config", path=path,
                          hint="fine-tune with the config that checkpoint was trained with")
-    # a model that adds the phone input may start from one without it: the phone projection starts at zero
-    # (emoanim.models.phone_input), so the fine-tune begins from exactly the source's behaviour
+    # a model that adds the phone input (or its forced flag) may start from one without it: the phone projection
+    # starts at zero (emoanim.models.phone_input), so the fine-tune begins from exactly the source's behaviour
     missing, unexpected = model.load_state_dict(source.model.state_dict(), strict=False)
     added = [k for k in missing if not k.startswith("phones.")]
     if added or unexpected:
@@ -79,10 +79,10 @@ def transplant(model: nn.Module, spec: Mapping[str, Any]) -> None:
 
 def _shape_config(model_cfg: Mapping[str, Any]) -> dict:
     """A model config less what no weight depends on: where the prior came from (``flint_checkpoint``) and the
-    dropout rates (fine-tuning may regularise harder than the run it starts from); and ``phone_input``, whose
-    projection a fine-tune may add (`start_from`)."""
+    dropout rates (fine-tuning may regularise harder than the run it starts from); and ``phone_input`` and
+    ``forced_flag``, whose weights a fine-tune may add (`start_from`)."""
     return {k: _shape_config(v) if isinstance(v, Mapping) else v for k, v in model_cfg.items()
-            if k not in ("flint_checkpoint", "dropout", "phone_input")}
+            if k not in ("flint_checkpoint", "dropout", "phone_input", "forced_flag")}
 
 
 def freeze_except(model: nn.Module, prefixes: list[str]) -> list[nn.Module]:
