@@ -2,7 +2,8 @@
 
     python benchmarks/select_checkpoint.py save PROMPTS.npz [--prompts 80] [--start 0] [--labels FILE.tsv | --flite VOICE]
     python benchmarks/select_checkpoint.py merge BOTH.npz A.npz B.npz
-    python benchmarks/select_checkpoint.py score PROMPTS.npz emote runs/x/step_*.pt [--jobs 4] [--json OUT]
+    python benchmarks/select_checkpoint.py score PROMPTS.npz emote runs/x/step_*.pt [--jobs 4] [--json OUT] [--transcript]
+    python benchmarks/select_checkpoint.py pick RULE.json BY.json INCUMBENT.pt
 
 ``merge`` joins saved prompt files into one (e.g. the Asterisk voice and a Flite voice: a selection set of two
 speakers). ``save`` decodes and force-aligns Asterisk test prompts (as benchmarks/animator_table.py does) into one portable
@@ -17,7 +18,12 @@ short of it on any count are ranked after the rest and marked ``<``. Candidates 
 one that reads phones (``model.phone_input``) gets recognised ones, as the baseline does. With ``--gate GATE.npz`` as
 well, that test is made on GATE's prompts, which must be among PROMPTS' (e.g. one voice), while the ranking counts the
 errors on all of PROMPTS; repeated, on each of several disjoint parts (the phone-input round: the Asterisk voice and
-Flite's awb, each on its own).
+Flite's awb, each on its own). With ``--transcript`` the candidates (and the baseline) are given the transcript
+instead: forced-aligned phones.
+
+``pick`` chooses by two scorings of the same candidates: among those marked ``meets_baseline`` in RULE.json, the one
+with the fewest errors in BY.json (e.g. scored ``--transcript``), if that is fewer than INCUMBENT's there. It prints
+the winner's path, or nothing.
 
 ``score`` runs each checkpoint through the pipeline's stages (`eval_report.Subject.perform`: animate, then
 post-processing) and prints one line per checkpoint, fewest errors first (ties: fewest landmark misses): errors =
@@ -82,24 +88,24 @@ def load_prompts(path: Path) -> list:
 
 
 def score_one(prompts_file: str, animator: str, checkpoint: str | None,
-              gates: tuple[frozenset[str], ...] = ()) -> dict:
+              gates: tuple[frozenset[str], ...] = (), transcript: bool = False) -> dict:
     """One candidate's counts, without a transcript: ``checkpoint`` None scores ``animator`` itself (the baseline:
     the phonetic animator on recognised phones); a checkpoint that reads phones gets recognised ones too. With
     ``gates`` (disjoint sets of prompt names), the counts on each gate's prompts alone are also given, under
-    ``"gates"``: each prompt is animated once."""
+    ``"gates"``: each prompt is animated once. With ``transcript``, all are given the transcript (forced phones)."""
     import torch
     from eval_report import Subject, lipsync_result
 
     torch.set_num_threads(1)
     options = {"checkpoint": checkpoint} if checkpoint else {}
-    subject = Subject(animator, options, words=False)
+    subject = Subject(animator, options, words=transcript)
     prompts = load_prompts(Path(prompts_file))
     gated = frozenset().union(*gates)
     parts = [[p for p in prompts if p.name in gate] for gate in gates] + [[p for p in prompts if p.name not in gated]]
     counts = [_counts(lipsync_result(subject, part)) if part else None for part in parts]
     found = [c for c in counts if c is not None]
     total = {key: tuple(map(sum, zip(*(c[key] for c in found)))) for key in found[0]}
-    name = checkpoint or f"{animator} (no transcript)"
+    name = checkpoint or f"{animator} ({'with' if transcript else 'no'} transcript)"
     if not gates:
         return _row(name, total)
     return {**_row(name, total), "gates": [_row(name, c) for c in counts[:len(gates)]]}
@@ -139,6 +145,17 @@ def ranked(rows: list[dict], base: dict | None = None) -> list[dict]:
     return sorted(rows, key=lambda r: (not r["meets_baseline"], r["errors"], r["errors"] - r["arkit_errors"]))
 
 
+def pick(rule: list[dict], by: list[dict], incumbent: str) -> str | None:
+    """The candidate marked ``meets_baseline`` in ``rule`` with the fewest errors in ``by`` (ties: fewest landmark
+    misses), if fewer than ``incumbent``'s errors in ``by``; else None."""
+    passed = {r["checkpoint"] for r in rule if r.get("meets_baseline")}
+    errors = {r["checkpoint"]: (r["errors"], r["errors"] - r["arkit_errors"]) for r in by}
+    if incumbent not in errors:
+        raise ValueError(f"the incumbent {incumbent} was not scored in the second scoring")
+    best = min((errors[c], c) for c in passed if c in errors) if passed & errors.keys() else None
+    return best[1] if best is not None and best[0][0] < errors[incumbent][0] else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     verbs = parser.add_subparsers(dest="verb", required=True)
@@ -165,7 +182,17 @@ def main() -> None:
     score.add_argument("--baseline", metavar="ANIMATOR",
                        help="also score this animator without a transcript (e.g. phonetic; needs pocketsphinx) and "
                             "rank first the candidates at least as good as it on every count")
+    score.add_argument("--transcript", action="store_true",
+                       help="give the candidates (and the baseline) the transcript: forced-aligned phones")
+    choose = verbs.add_parser("pick", help="choose by two scorings (see above)")
+    choose.add_argument("rule", type=Path, help="--json of a score run with --baseline (who qualifies)")
+    choose.add_argument("by", type=Path, help="--json of a score run of the same candidates (who wins)")
+    choose.add_argument("incumbent", help="a checkpoint scored in BY that the winner must beat")
     args = parser.parse_args()
+    if args.verb == "pick":
+        winner = pick(json.loads(args.rule.read_text()), json.loads(args.by.read_text()), args.incumbent)
+        print(winner or "")
+        return
     if args.verb == "save":
         print(f"{save_prompts(args.out, args.prompts, args.start, args.labels, args.flite)} prompts written to {args.out}")
         return
@@ -186,9 +213,10 @@ def main() -> None:
             parser.error(f"--gate: {path} shares prompts with another gate; gates must be disjoint")
         gates.append(gate)
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = [pool.submit(score_one, str(args.prompts_file), args.animator, c, tuple(gates))
+        futures = [pool.submit(score_one, str(args.prompts_file), args.animator, c, tuple(gates), args.transcript)
                    for c in args.checkpoints]
-        base = score_one(str(args.prompts_file), args.baseline, None, tuple(gates)) if args.baseline else None
+        base = (score_one(str(args.prompts_file), args.baseline, None, tuple(gates), args.transcript)
+                if args.baseline else None)
         rows, failed = [], 0
         for checkpoint, future in zip(args.checkpoints, futures):
             try:

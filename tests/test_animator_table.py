@@ -192,6 +192,36 @@ def test_a_gate_is_counted_from_the_same_scoring_pass(checkpoint_dir, clip, tmp_
     assert both["closed"][1] == 2 * alone["closed"][1] and both["sealed"][1] == 2 * alone["sealed"][1]
 
 
+def test_with_transcript_the_baseline_reads_forced_phones(clip, tmp_path):
+    import select_checkpoint
+    from eval_report import Prompt
+
+    from emoanim.phonetics import align
+
+    audio, words = clip
+    reference = align(audio, words)
+    select_checkpoint.write_prompts(tmp_path / "one.npz", [Prompt("bob", words, audio, reference)])
+    row = select_checkpoint.score_one(str(tmp_path / "one.npz"), "phonetic", None, transcript=True)
+    assert row["checkpoint"] == "phonetic (with transcript)"
+    assert row["closed"][0] == row["closed"][1] > 0  # the forced phones' bilabials, every one closed
+
+
+def test_pick_takes_the_qualified_candidate_with_fewest_errors_in_the_second_scoring_if_it_beats_the_incumbent():
+    import select_checkpoint
+
+    def row(name: str, errors: int, meets: bool | None = None) -> dict:
+        extra = {} if meets is None else {"meets_baseline": meets}
+        return {"checkpoint": name, "errors": errors, "arkit_errors": errors - 1, **extra}
+
+    rule = [row("a", 90, True), row("b", 80, False), row("c", 95, True), row("old", 91, True)]
+    by = [row("a", 20), row("b", 5), row("c", 12), row("old", 15)]
+    assert select_checkpoint.pick(rule, by, "old") == "c"  # b has fewer, but did not qualify
+    assert select_checkpoint.pick(rule, [row("a", 20), row("b", 5), row("c", 15), row("old", 15)], "old") is None
+    assert select_checkpoint.pick([row("a", 90, False)], by, "old") is None
+    with pytest.raises(ValueError, match="incumbent"):
+        select_checkpoint.pick(rule, by, "missing")
+
+
 def test_select_checkpoint_merges_prompt_files_into_one_set(clip, tmp_path, monkeypatch):
     import select_checkpoint
     from eval_report import Prompt
