@@ -80,34 +80,21 @@ class Subject:
 
     def perform(self, audio, emotion: str = "neutral", transcript: str | None = None, phones=None, fps: float = 30.0,
                 seed: int = 0, recognizer: str | None = None):
-        """`emoanim.pipeline.perform` with this animator instance: -> (Performance, phones or None, seconds).
+        """`emoanim.pipeline.animate_stages` with this animator instance: -> (Performance, phones or None, seconds).
 
         ``transcript`` is used only when `uses_words`. ``phones`` from an earlier call on the same audio skip
         alignment (the caller passes a transcript's alignment only when `uses_words`); an audio-only animator never
         gets any, so post-processing finds speech from the audio as the pipeline would. Without phones or words,
         phones come from ``recognizer`` (else the subject's) when the animator needs them.
-        Same stages and defaults as the pipeline (tests/test_animator_table.py checks the phonetic output matches).
         """
         from emoanim.emotion import EmotionTrack
-        from emoanim.motion.post import apply as post_process
         from emoanim.phonetics import DEFAULT_RECOGNIZER
-        from emoanim.pipeline import align_long
+        from emoanim.pipeline import animate_stages
 
-        animator, seconds = self.instance, {}
         words = transcript if self.uses_words else None
-        phones = phones if (animator.needs_phones or words is not None) else None
-        track = EmotionTrack.parse(emotion)
-        started = time.perf_counter()
-        if phones is None and (animator.needs_phones or words):
-            phones = align_long(audio, words, recognizer or self.recognizer or DEFAULT_RECOGNIZER)
-        seconds["align"] = time.perf_counter() - started
-        started = time.perf_counter()
-        performance = animator.animate(audio, track, phones=phones, fps=fps, seed=seed)
-        seconds["animate"] = time.perf_counter() - started
-        started = time.perf_counter()
-        performance = post_process(performance, audio=audio, phones=phones, emotion=track, seed=seed)
-        seconds["post"] = time.perf_counter() - started
-        return performance, phones, seconds
+        return animate_stages(self.instance, audio, EmotionTrack.parse(emotion), transcript=words,
+                              phones=phones if (self.instance.needs_phones or words is not None) else None,
+                              recognizer=recognizer or self.recognizer or DEFAULT_RECOGNIZER, fps=fps, seed=seed)
 
 
 def subjects_for(animator: str, **options) -> list[Subject]:

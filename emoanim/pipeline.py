@@ -156,6 +156,31 @@ def align_long(audio: Audio, transcript: str | None, recognizer: str = DEFAULT_R
     return PhoneTrack(phones, audio.duration, "+".join(sorted(methods)), warnings)
 
 
+def animate_stages(animator: Animator, audio: Audio, emotion: EmotionTrack, *, transcript: str | None = None,
+                   phones: PhoneTrack | None = None, recognizer: str = DEFAULT_RECOGNIZER, audio_only: bool = False,
+                   fps: float = 30.0, seed: int = 0, post: dict[str, bool] | None = None
+                   ) -> tuple[Performance, PhoneTrack | None, dict[str, float]]:
+    """An animator instance's stages after the emotion is known: align (only when the animator reads phones, unless
+    ``audio_only``, or a ``transcript`` is given), animate, post-process (``post``: blinks, gaze, head_motion
+    switches). -> (Performance, phones or None, seconds per stage). `perform` runs them for a render; the benchmarks
+    run them with one animator instance over many clips."""
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    reads_phones = animator.needs_phones and not audio_only
+    if phones is None and (reads_phones or transcript):
+        phones = align_long(audio, transcript, recognizer)
+    seconds["align"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    performance = animator.animate(audio, emotion, phones=phones if reads_phones else None, fps=fps, seed=seed)
+    seconds["animate"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    performance = post_process(performance, audio=audio, phones=phones, emotion=emotion, seed=seed, **(post or {}))
+    seconds["post"] = time.perf_counter() - started
+    return performance, phones, seconds
+
+
 def perform(
     audio: Audio, options: Options, phones: PhoneTrack | None = None
 ) -> tuple[Performance, PhoneTrack | None, dict[str, float]]:
@@ -167,30 +192,15 @@ def perform(
     the audio itself, and the blinks, gaze and head motion after it time their pauses from the audio's energy
     (`emoanim.motion.post.activity`), or from the aligned phones when a transcript makes them exact.
     """
-    seconds: dict[str, float] = {}
     started = time.perf_counter()
     emotion = emotion_for(audio, options.emotion, options.transition)
-    seconds["emotion"] = time.perf_counter() - started
-    animator = options.make_animator()
+    emotion_seconds = time.perf_counter() - started
     transcript = read_transcript(options.transcript)
-
-    started = time.perf_counter()
-    reads_phones = animator.needs_phones and not options.audio_only
-    if phones is None and (reads_phones or transcript):
-        phones = align_long(audio, transcript, options.recognizer)
-    seconds["align"] = time.perf_counter() - started
-
-    started = time.perf_counter()
-    performance = animator.animate(audio, emotion, phones=phones if reads_phones else None, fps=options.fps,
-                                   seed=options.seed)
-    seconds["animate"] = time.perf_counter() - started
-
-    started = time.perf_counter()
-    performance = post_process(
-        performance, audio=audio, phones=phones, emotion=emotion, seed=options.seed,
-        blinks=options.blinks, gaze=options.gaze, head_motion=options.head_motion,
-    )
-    seconds["post"] = time.perf_counter() - started
+    performance, phones, stage_seconds = animate_stages(
+        options.make_animator(), audio, emotion, transcript=transcript, phones=phones, recognizer=options.recognizer,
+        audio_only=options.audio_only, fps=options.fps, seed=options.seed,
+        post={"blinks": options.blinks, "gaze": options.gaze, "head_motion": options.head_motion})
+    seconds = {"emotion": emotion_seconds, **stage_seconds}
     performance.metadata.update(
         source=str(audio.source) if audio.source else None,
         emotion=emotion.to_dict(),
