@@ -4,8 +4,9 @@
                                         [--checkpoint-dir checkpoints] [--data ../shared/data]
                                         [--skip lipsync,voice,speaker,video,curves,emotion,speed] [--threads 2]
 
-Rows: the phonetic animator with the transcript and without it (default recogniser), then each learned animator,
-which hears the audio only (column "input"). Every row is measured by the same code (benchmarks/eval_report.py):
+Rows: the phonetic animator with the transcript and without it (default recogniser), then each learned animator
+(column "input"): one that reads phones (``model.phone_input``) is fed as the phonetic one, and also with
+``--audio-only``; one that does not hears the audio only. Every row is measured by the same code (benchmarks/eval_report.py):
 
 - lip sync on ``--prompts`` Asterisk prompts of the held-out test split (odd indices; the learned animators trained
   on the even ones), reference phones by forced alignment of each transcript. Rates on the ARKit curves
@@ -107,8 +108,8 @@ def say(message: str) -> None:
 
 
 def measure(subjects: list[Subject], inputs: Inputs, progress=say) -> list[Row]:
-    """Every part for every subject. The FACEGOOD take is animated once per animator (no transcript exists, so
-    both phonetic rows are fed the same way)."""
+    """Every part for every subject. The FACEGOOD take is animated once per animator and ``--audio-only`` setting
+    (no transcript exists, so the rows with and without one are fed the same way)."""
     rows, curves_by_animator = [], {}
     for subject in subjects:
         row = Row(subject.animator, subject.label)
@@ -122,10 +123,11 @@ def measure(subjects: list[Subject], inputs: Inputs, progress=say) -> list[Row]:
         if inputs.grid:
             row.video = video_result(subject, inputs.grid)
         if inputs.data is not None:
-            if subject.animator not in curves_by_animator:
-                feed = Subject(subject.animator, subject.options, words=False)
-                curves_by_animator[subject.animator] = curves_result(feed, inputs.data)
-            row.curves = curves_by_animator[subject.animator]
+            feed = (subject.animator, subject.audio_only)
+            if feed not in curves_by_animator:
+                curves_by_animator[feed] = curves_result(
+                    Subject(subject.animator, subject.options, words=False, audio_only=subject.audio_only), inputs.data)
+            row.curves = curves_by_animator[feed]
         if inputs.emotion_clip is not None:
             row.emotion = emotion_result(subject, *inputs.emotion_clip)
         if inputs.speed_clip is not None:

@@ -12,7 +12,8 @@
   recogniser applies) or, for audio-only animators, from the audio alone, mapped to ARKit and compared;
 - emotion: examples/speech.wav with its transcript under each emotion: EMFACS pass, intensity monotonicity, blinks
   and head motion.
-Learned animators (emote, emoface) take audio only, so they get one row per part ("audio only").
+Learned animators hear the audio ("audio only"); those that also read phones (``model.phone_input``) get the
+phonetic animator's two rows, and a third with ``--audio-only``.
 Prints Markdown. benchmarks/animator_table.py builds the issue-#7 table (every animator side by side) from the
 same functions.
 """
@@ -51,12 +52,14 @@ def num(value: float, digits: int = 2) -> str:
 class Subject:
     """One animator under test and how it is fed: ``animator`` is a registry name, ``options`` go to its
     constructor (learned ones: ``checkpoint=PATH``); ``words`` says whether it is given the transcript where a clip
-    has one (only animators that use phones can take it: learned ones hear the audio only)."""
+    has one (only animators that read phones can take it); ``audio_only`` keeps a phone-reading learned animator to
+    the audio, as ``emoanim render --audio-only`` does."""
 
     animator: str = "phonetic"
     options: dict = field(default_factory=dict)
     words: bool = True
     recognizer: str | None = None  # phones without a transcript; None: emoanim.phonetics.DEFAULT_RECOGNIZER
+    audio_only: bool = False  # a phone-reading learned animator hears the audio alone (emoanim render --audio-only)
 
     @cached_property
     def instance(self):
@@ -65,11 +68,17 @@ class Subject:
         return get_animator(self.animator, **self.options)
 
     @property
+    def reads_phones(self) -> bool:
+        return self.instance.needs_phones and not self.audio_only
+
+    @property
     def uses_words(self) -> bool:
-        return self.words and self.instance.needs_phones
+        return self.words and self.reads_phones
 
     @property
     def label(self) -> str:
+        if self.audio_only and self.instance.needs_phones:
+            return "--audio-only"
         if not self.instance.needs_phones:
             return "audio only"
         if self.uses_words:
@@ -93,16 +102,23 @@ class Subject:
 
         words = transcript if self.uses_words else None
         return animate_stages(self.instance, audio, EmotionTrack.parse(emotion), transcript=words,
-                              phones=phones if (self.instance.needs_phones or words is not None) else None,
-                              recognizer=recognizer or self.recognizer or DEFAULT_RECOGNIZER, fps=fps, seed=seed)
+                              phones=phones if (self.reads_phones or words is not None) else None,
+                              recognizer=recognizer or self.recognizer or DEFAULT_RECOGNIZER,
+                              audio_only=self.audio_only, fps=fps, seed=seed)
 
 
 def subjects_for(animator: str, **options) -> list[Subject]:
-    """The ways one animator is fed: with and without the transcript when it uses phones, else audio only."""
+    """The ways one animator is fed: with and without the transcript when it uses phones, else audio only; a
+    learned animator that reads phones also with ``--audio-only``."""
+    from emoanim.animators.learned import LearnedAnimator
+
     first = Subject(animator, dict(options), words=True)
-    if first.instance.needs_phones:
-        return [first, Subject(animator, dict(options), words=False)]
-    return [first]
+    if not first.instance.needs_phones:
+        return [first]
+    feeds = [first, Subject(animator, dict(options), words=False)]
+    if isinstance(first.instance, LearnedAnimator):
+        feeds.append(Subject(animator, dict(options), words=False, audio_only=True))
+    return feeds
 
 
 # ---- lipsync: held-out Asterisk prompts ----------------------------------------------------------------------------
@@ -295,7 +311,7 @@ def curves_result(subject: Subject, data: Path):
 
 
 def curves_rows(data: Path, animator: str = "phonetic", **options) -> list[str]:
-    subject = subjects_for(animator, **options)[-1]  # no transcript exists: the audio-only way
+    subject = Subject(animator, dict(options), words=False)  # no transcript exists
     started = time.perf_counter()
     c = curves_result(subject, data)
     groups = "; ".join(f"{g.group} r {num(g.r)} ({g.correlated}/{g.channels} moving) RMSE {num(g.rmse, 3)}"

@@ -174,6 +174,22 @@ def test_a_checkpoint_that_reads_phones_gets_them_from_the_pipeline(root, say, m
     assert heard_alone.metadata["phone_input"] is None and phones is None  # no recognition at all
 
 
+def test_the_benchmarks_feed_a_phone_reading_checkpoint_three_ways(root, say):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from eval_report import subjects_for
+
+    from emoanim.audio import load_audio
+
+    feeds = subjects_for("emoface", checkpoint=root / "phones" / "last.pt")
+    assert [s.label for s in feeds] == ["with transcript", "without (words recogniser)", "--audio-only"]
+    audio = load_audio(say("Bob bought a map."))
+    performed = [feed.perform(audio, "happy", transcript="Bob bought a map.") for feed in feeds]
+    assert [perf.metadata["phone_input"] for perf, _, _ in performed] == ["forced", "recognized-words", None]
+    assert performed[2][1] is None  # --audio-only: nothing aligned or recognised
+
+
 def test_audio_only_is_refused_for_the_phonetic_animator(capsys):
     from emoanim.cli.main import main
 
