@@ -394,7 +394,7 @@ class SpeedResult:
 
 def speed_result(subject: Subject, audio=None, transcript: str | None = None, repeats: int = 3) -> SpeedResult:
     """Fastest of ``repeats`` runs of each stage (emoanim.eval.bench.timed: the least-disturbed run on a shared
-    machine): alignment when the animator needs it (of the transcript, or recognition without one), animate,
+    machine): alignment when the animator reads phones (of the transcript, or recognition without one), animate,
     post-processing, ARKit curves. The caller sets torch's thread count."""
     from emoanim.audio import load_audio
     from emoanim.emotion import EmotionTrack
@@ -410,7 +410,7 @@ def speed_result(subject: Subject, audio=None, transcript: str | None = None, re
     animator, track = subject.instance, EmotionTrack.parse("happy")
     words = transcript if subject.uses_words else None
     seconds, phones = {"align": 0.0}, None
-    if animator.needs_phones:
+    if subject.reads_phones:
         seconds["align"], phones = timed(
             lambda: align_long(audio, words, subject.recognizer or DEFAULT_RECOGNIZER), repeats)
     seconds["animate"], perf = timed(lambda: animator.animate(audio, track, phones=phones, fps=30.0, seed=0),

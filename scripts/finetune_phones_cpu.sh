@@ -108,3 +108,12 @@ tune emote runs/phones/emote_forced_start.pt runs/emote_forced $emote train.lr=1
     model.forced_flag=true 'data.phone_input.exact_only=[synthetic]'
 mapfile -t candidates < <(kept runs/emote_forced)
 choose_by_transcript emote emote_forced runs/phones/emote_forced_start.pt "${candidates[@]}"
+# 5. emoface (stage 3 kept none: awb closed 176-183 of 203 against 184). Of stage 3's best (step 2000 of the first
+# run: 182 closed), the misses on awb bilabials that pocketsphinx recognised were near misses: lip aperture 0.054-0.060
+# where 0.05 counts as closed (the phonetic animator closes exactly the 184 recognised ones). So from that step, the
+# closure hinges aim further below the line (closure_margin 0.04 instead of 0.02), 1200 s at lr 3e-5 (run beside
+# stage 4's scoring). The same choice, among this run's candidates and the incumbent.
+tune emoface runs/emoface_phones3a/step_002000.pt runs/emoface_phones5 train.losses.parting=2.0 train.lr=3e-5 \
+    train.max_seconds=1200 'data.phone_input.exact_only=[synthetic]' train.losses.closure_margin=0.04
+mapfile -t candidates < <(kept runs/emoface_phones5)
+choose emoface emoface5 runs/phones/emoface_start.pt "${candidates[@]}"

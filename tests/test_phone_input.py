@@ -188,6 +188,10 @@ def test_the_benchmarks_feed_a_phone_reading_checkpoint_three_ways(root, say):
     performed = [feed.perform(audio, "happy", transcript="Bob bought a map.") for feed in feeds]
     assert [perf.metadata["phone_input"] for perf, _, _ in performed] == ["forced", "recognized-words", None]
     assert performed[2][1] is None  # --audio-only: nothing aligned or recognised
+    from eval_report import speed_result
+
+    assert speed_result(feeds[2], audio, repeats=1).seconds["align"] == 0.0  # nor in the speed row
+    assert speed_result(feeds[1], audio, repeats=1).seconds["align"] > 0.0
 
 
 def test_audio_only_is_refused_for_the_phonetic_animator(capsys):
