@@ -228,7 +228,7 @@ def sample_batch(utterances: Sequence[Utterance], size: int, window: int, rng: n
 
 
 def _phone_window(u: Utterance, which: str, start: int, window: int) -> np.ndarray:
-    """``(window, classes)`` phone input of one window: ``which`` of the utterance's tracks, zeros for "none" or
+    """``(window, PHONE_CHANNELS)`` phone input of one window: ``which`` of the utterance's tracks, zeros for "none" or
     an utterance without phones, zero-padded past its end."""
     if which == "none" or not u.phone_tracks:
         return np.zeros((window, PHONE_CHANNELS), np.float32)
