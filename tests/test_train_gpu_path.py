@@ -3,6 +3,7 @@ losses, the closure hinge, worker processes drawing the same batches, the time b
 portable corpus that carries a built cache to a machine without the corpus tools."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -123,12 +124,17 @@ def test_a_released_checkpoint_drops_the_optimizer(root, tmp_path):
 
 
 def test_a_packed_corpus_unpacks_into_the_same_cache(root, tmp_path):
-    cache = root / "corpus"
+    cache = tmp_path / "corpus"
+    shutil.copytree(root / "corpus", cache)
+    heard = cache / "heard-words" / "synthetic-0000.json"  # a phone-input run's recognised phones travel too
+    heard.parent.mkdir(exist_ok=True)
+    heard.write_text('[["B", 0.1, 0.2]]')
     count = pack(cache, tmp_path / "pack")
     assert count == 3
     size = lambda folder: sum(f.stat().st_size for f in folder.rglob("*.npz"))  # noqa: E731
     assert size(tmp_path / "pack") < 0.5 * size(cache)
     assert unpack(tmp_path / "pack", tmp_path / "cache", workers=1) == 3
+    assert (tmp_path / "cache" / "heard-words" / "synthetic-0000.json").read_text() == heard.read_text()
     for original in sorted(cache.glob("*/*.npz")):
         a, b = read_utterance(original), read_utterance(tmp_path / "cache" / original.parent.name / original.name)
         assert a.name == b.name and a.emotions == b.emotions and len(a.samples) == len(b.samples)

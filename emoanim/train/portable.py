@@ -9,7 +9,9 @@ changes the features about as much as the codec augmentation the issue asks for)
 emotion specs. Teacher targets are *not* carried for phone-labelled utterances: unpacking relabels them with the
 phonetic animator from the decoded audio (the same `sources.label` that built them), so only FACEGOOD's real
 animation travels as numbers (float16). The recipe files travel unchanged, so training configs find the rebuilt
-cache under the same recipe hashes.
+cache under the same recipe hashes. The recognised phones of a phone-input run (``heard-<recogniser>/``,
+`emoanim.train.heard_phones`) travel as they are: small JSON files, recognised from the original audio, so a GPU
+run shows the models the same recognised phones as a CPU run and need not recognise again.
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ from emoanim.train import sources
 from emoanim.train.dataset import phone_fields, phones_from, read_utterance, write_utterance
 
 DONE, RECIPE = "complete.json", "recipe.json"
+HEARD = "heard-"  # recognised-phones folders: emoanim.train.heard_phones.recognised_phones
 
 
 def pack(cache: Path, out: Path) -> int:
@@ -48,7 +51,15 @@ def pack(cache: Path, out: Path) -> int:
             count += 1
         shutil.copy2(folder / RECIPE, target / RECIPE)
         shutil.copy2(folder / DONE, target / DONE)
+    _copy_heard(cache, out)
     return count
+
+
+def _copy_heard(source: Path, dest: Path) -> None:
+    """The recognised-phones folders (``heard-*``) of ``source``, copied into ``dest`` file by file."""
+    for folder in sorted(source.glob(f"{HEARD}*")):
+        if folder.is_dir():
+            shutil.copytree(folder, dest / folder.name, dirs_exist_ok=True)
 
 
 def unpack(packed: Path, cache: Path, workers: int = 1) -> int:
@@ -70,6 +81,7 @@ def unpack(packed: Path, cache: Path, workers: int = 1) -> int:
                 count += 1
         shutil.copy2(folder / RECIPE, target / RECIPE)
         shutil.copy2(folder / DONE, target / DONE)
+    _copy_heard(packed, cache)
     return count
 
 
