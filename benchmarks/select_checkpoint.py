@@ -152,8 +152,11 @@ def pick(rule: list[dict], by: list[dict], incumbent: str) -> str | None:
     errors = {r["checkpoint"]: (r["errors"], r["errors"] - r["arkit_errors"]) for r in by}
     if incumbent not in errors:
         raise ValueError(f"the incumbent {incumbent} was not scored in the second scoring")
-    best = min((errors[c], c) for c in passed if c in errors) if passed & errors.keys() else None
-    return best[1] if best is not None and best[0][0] < errors[incumbent][0] else None
+    qualified = [(errors[c], c) for c in passed if c in errors]
+    if not qualified:
+        return None
+    (fewest, _), best = min(qualified)
+    return best if fewest < errors[incumbent][0] else None
 
 
 def main() -> None:

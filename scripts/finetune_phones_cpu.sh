@@ -30,30 +30,37 @@ kept() {
         echo "$run/final.pt"
     done
 }
-# choose MODEL NAME CANDIDATE...: the rule above; the winner, if any, replaces checkpoints/MODEL.pt
-choose() {
-    local model=$1 scores="runs/phones/$2.scores.json" best
+# gated MODEL SCORES CANDIDATE...: score without a transcript on both voices, each gated against the phonetic animator
+gated() {
+    local model=$1 scores=$2
     shift 2
     python3 benchmarks/select_checkpoint.py score corpora/select80_2voices.npz "$model" "$@" --jobs 2 \
         --baseline phonetic --gate corpora/select80.npz --gate corpora/select80_awb.npz --json "$scores"
-    best=$(python3 -c "import json, sys; print(next((r['checkpoint'] for r in json.load(open(sys.argv[1]))
-                                                    if r.get('meets_baseline')), ''))" "$scores")
-    if [ -z "$best" ]; then echo "$model: no candidate matches the baseline on both voices" >&2; return 0; fi
-    cp "$best" "checkpoints/$model.pt" && echo "$model: $best -> checkpoints/$model.pt"
+}
+# ship MODEL WINNER WHY_NONE: the winner (a path, or empty: say why) replaces checkpoints/MODEL.pt
+ship() {
+    if [ -z "$2" ]; then echo "$1: $3" >&2; return 0; fi
+    cp "$2" "checkpoints/$1.pt" && echo "$1: $2 -> checkpoints/$1.pt"
+}
+# choose MODEL NAME CANDIDATE...: the rule above
+choose() {
+    local model=$1 scores="runs/phones/$2.scores.json"
+    shift 2
+    gated "$model" "$scores" "$@"
+    ship "$model" "$(python3 -c "import json, sys; print(next((r['checkpoint'] for r in json.load(open(sys.argv[1]))
+                                                          if r.get('meets_baseline')), ''))" "$scores")" \
+        "no candidate matches the baseline on both voices"
 }
 # choose_by_transcript MODEL NAME INCUMBENT CANDIDATE...: stage 4's rule (qualify as `choose` does, win with the
-# transcript); the winner, if any, replaces checkpoints/MODEL.pt
+# transcript)
 choose_by_transcript() {
-    local model=$1 name=$2 incumbent=$3 best
+    local model=$1 name=$2 incumbent=$3
     shift 3
-    python3 benchmarks/select_checkpoint.py score corpora/select80_2voices.npz "$model" "$incumbent" "$@" --jobs 2 \
-        --baseline phonetic --gate corpora/select80.npz --gate corpora/select80_awb.npz --json "runs/phones/$name.scores.json"
+    gated "$model" "runs/phones/$name.scores.json" "$incumbent" "$@"
     python3 benchmarks/select_checkpoint.py score corpora/select80_2voices.npz "$model" "$incumbent" "$@" --jobs 2 \
         --baseline phonetic --transcript --json "runs/phones/$name.transcript.json"
-    best=$(python3 benchmarks/select_checkpoint.py pick "runs/phones/$name.scores.json" \
-        "runs/phones/$name.transcript.json" "$incumbent")
-    if [ -z "$best" ]; then echo "$model: no qualified candidate beats the incumbent with the transcript" >&2; return 0; fi
-    cp "$best" "checkpoints/$model.pt" && echo "$model: $best -> checkpoints/$model.pt"
+    ship "$model" "$(python3 benchmarks/select_checkpoint.py pick "runs/phones/$name.scores.json" \
+        "runs/phones/$name.transcript.json" "$incumbent")" "no qualified candidate beats the incumbent with the transcript"
 }
 mkdir -p runs/phones
 cp checkpoints/emote.pt runs/phones/emote_start.pt

@@ -28,6 +28,13 @@ def _config(root: Path, out: str, **overrides):
     return tiny_config("emoface_tiny", root, root / out, **overrides)
 
 
+def _neutral_second() -> tuple[torch.Tensor, torch.Tensor]:
+    """Model inputs: one second of quiet noise and 30 frames of neutral emotion."""
+    weights = torch.zeros(1, 30, 8)
+    weights[..., 0] = 1.0
+    return torch.randn(1, 16000) * 0.05, weights
+
+
 @pytest.fixture(scope="module")
 def root(tmp_path_factory) -> Path:
     """The tiny corpus, a tiny emoface trained without phones, and one fine-tuned from it with phones."""
@@ -55,9 +62,7 @@ def test_a_fine_tune_with_phones_starts_from_its_source_and_phones_then_change_t
     plain = load_checkpoint(root / "plain" / "last.pt").model.eval()
     with_phones = load_checkpoint(root / "phones" / "last.pt").model.eval()
     assert with_phones.takes_phones and not plain.takes_phones
-    samples = torch.randn(1, 16000) * 0.05
-    weights = torch.zeros(1, 30, 8)
-    weights[..., 0] = 1.0
+    samples, weights = _neutral_second()
     bilabials = torch.zeros(1, 30, PHONE_CHANNELS)
     bilabials[0, :, PHONE_CLASSES.index("M")] = 1.0
     vowels = torch.zeros(1, 30, PHONE_CHANNELS)
@@ -89,9 +94,7 @@ def test_only_a_model_with_the_forced_flag_reads_it_and_it_starts_at_zero(root):
     flagged_config = OmegaConf.to_container(_config(root, "flag", **PHONES, **{"model.forced_flag": True}).model)
     flagged = build_model(flagged_config).eval()
     start_from(flagged, flagged_config, str(root / "phones" / "last.pt"), "emoface")
-    samples = torch.randn(1, 16000) * 0.05
-    weights = torch.zeros(1, 30, 8)
-    weights[..., 0] = 1.0
+    samples, weights = _neutral_second()
     recognised = torch.zeros(1, 30, PHONE_CHANNELS)
     recognised[0, :, PHONE_CLASSES.index("M")] = 1.0
     forced = recognised.clone()

@@ -34,6 +34,8 @@ from emoanim.errors import InputError
 from emoanim.models.phone_input import as_recognised, phone_occupancy
 from emoanim.phonetics.types import Phone
 
+HEARD_PREFIX = "heard-"  # the cache's recognised-phones folders: heard-<recognizer>/<utterance>.json
+
 
 @dataclass(frozen=True)
 class PhoneMix:
@@ -86,7 +88,7 @@ def recognised_phones(utterances: Sequence[Any], cache: Path, recognizer: str = 
     """``{utterance name: recognised phones}`` for every utterance with exact phones, from ``cache`` where there."""
     from emoanim.phonetics.align import check_recognizer
 
-    folder = Path(cache) / f"heard-{check_recognizer(recognizer)}"
+    folder = Path(cache) / f"{HEARD_PREFIX}{check_recognizer(recognizer)}"
     folder.mkdir(parents=True, exist_ok=True)
     wanted = [u for u in utterances if u.phones is not None]
     missing = [u for u in wanted if not (folder / f"{u.name}.json").is_file()]

@@ -31,9 +31,9 @@ from emoanim.errors import InputError
 from emoanim.phonetics.types import PhoneTrack
 from emoanim.train import sources
 from emoanim.train.dataset import phone_fields, phones_from, read_utterance, write_utterance
+from emoanim.train.heard_phones import HEARD_PREFIX
 
 DONE, RECIPE = "complete.json", "recipe.json"
-HEARD = "heard-"  # recognised-phones folders: emoanim.train.heard_phones.recognised_phones
 
 
 def pack(cache: Path, out: Path) -> int:
@@ -57,7 +57,7 @@ def pack(cache: Path, out: Path) -> int:
 
 def _copy_heard(source: Path, dest: Path) -> None:
     """The recognised-phones folders (``heard-*``) of ``source``, copied into ``dest`` file by file."""
-    for folder in sorted(source.glob(f"{HEARD}*")):
+    for folder in sorted(source.glob(f"{HEARD_PREFIX}*")):
         if folder.is_dir():
             shutil.copytree(folder, dest / folder.name, dirs_exist_ok=True)
 
