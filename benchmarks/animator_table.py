@@ -5,8 +5,10 @@
                                         [--skip lipsync,voice,speaker,video,curves,emotion,speed] [--threads 2]
 
 Rows: the phonetic animator with the transcript and without it (default recogniser), then each learned animator
-(column "input"): one that reads phones (``model.phone_input``) is fed as the phonetic one, and also with
-``--audio-only``; one that does not hears the audio only. Every row is measured by the same code (benchmarks/eval_report.py):
+(column "input"): fed as the phonetic one (it seals the lips on the phones' /p b m/, emoanim.motion.lip_seal, and
+reads the phones if its checkpoint has ``model.phone_input``), and with ``--audio-only`` (no phones: no seal); then,
+for one that reads phones, with and without the transcript again with the seal off ("no lip seal": the model's own
+closures). Every row is measured by the same code (benchmarks/eval_report.py):
 
 - lip sync on ``--prompts`` Asterisk prompts of the held-out test split (odd indices; the learned animators trained
   on the even ones), reference phones by forced alignment of each transcript. Rates on the ARKit curves
@@ -108,8 +110,8 @@ def say(message: str) -> None:
 
 
 def measure(subjects: list[Subject], inputs: Inputs, progress=say) -> list[Row]:
-    """Every part for every subject. The FACEGOOD take is animated once per animator and ``--audio-only`` setting
-    (no transcript exists, so the rows with and without one are fed the same way)."""
+    """Every part for every subject. The FACEGOOD take is animated once per animator, ``--audio-only`` and lip-seal
+    setting (no transcript exists, so the rows with and without one are fed the same way)."""
     rows, curves_by_animator = [], {}
     for subject in subjects:
         row = Row(subject.animator, subject.label)
@@ -123,7 +125,7 @@ def measure(subjects: list[Subject], inputs: Inputs, progress=say) -> list[Row]:
         if inputs.grid:
             row.video = video_result(subject, inputs.grid)
         if inputs.data is not None:
-            feed = (subject.animator, subject.audio_only)
+            feed = (subject.animator, subject.audio_only, subject.options.get("lip_seal", True))
             if feed not in curves_by_animator:
                 curves_by_animator[feed] = curves_result(
                     Subject(subject.animator, subject.options, words=False, audio_only=subject.audio_only), inputs.data)
@@ -241,10 +243,12 @@ def main() -> None:
         options = animator_options(name, args.checkpoint_dir)
         try:
             subjects += subjects_for(name, **options)
+            if "checkpoint" in options:  # a learned model's own closures: the seal off, where it reads phones
+                subjects += [s for s in subjects_for(name, **options, lip_seal=False) if s.reads_phones]
         except EmoanimError as err:  # reported under the table, and the other animators still run
             inputs.notes.append(f"{name}: not measured: {err}")
     for s in subjects:
-        if "checkpoint" in s.options and s.words:
+        if "checkpoint" in s.options and s.words and s.options.get("lip_seal", True):
             inputs.notes.append(f"{s.animator}: checkpoint {s.options['checkpoint']} "
                                 f"(step {s.instance.checkpoint.step})")
     if "lipsync" not in skip:

@@ -81,11 +81,12 @@ class Subject:
             return "--audio-only"
         if not self.instance.needs_phones:
             return "audio only"
+        unsealed = ", no lip seal" if self.options.get("lip_seal") is False else ""
         if self.uses_words:
-            return "with transcript"
+            return f"with transcript{unsealed}"
         from emoanim.phonetics import DEFAULT_RECOGNIZER
 
-        return f"without ({self.recognizer or DEFAULT_RECOGNIZER} recogniser)"
+        return f"without ({self.recognizer or DEFAULT_RECOGNIZER} recogniser){unsealed}"
 
     def perform(self, audio, emotion: str = "neutral", transcript: str | None = None, phones=None, fps: float = 30.0,
                 seed: int = 0, recognizer: str | None = None):
@@ -108,8 +109,8 @@ class Subject:
 
 
 def subjects_for(animator: str, **options) -> list[Subject]:
-    """The ways one animator is fed: with and without the transcript when it uses phones, else audio only; a
-    learned animator that reads phones also with ``--audio-only``."""
+    """The ways one animator is fed: with and without the transcript when it uses phones (to read them, or to seal
+    the lips on their bilabials), else audio only; a learned animator that uses phones also with ``--audio-only``."""
     from emoanim.animators.learned import LearnedAnimator
 
     first = Subject(animator, dict(options), words=True)

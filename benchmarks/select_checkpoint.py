@@ -88,16 +88,17 @@ def load_prompts(path: Path) -> list:
 
 
 def score_one(prompts_file: str, animator: str, checkpoint: str | None,
-              gates: tuple[frozenset[str], ...] = (), transcript: bool = False) -> dict:
+              gates: tuple[frozenset[str], ...] = (), transcript: bool = False, lip_seal: bool = True) -> dict:
     """One candidate's counts, without a transcript: ``checkpoint`` None scores ``animator`` itself (the baseline:
     the phonetic animator on recognised phones); a checkpoint that reads phones gets recognised ones too. With
     ``gates`` (disjoint sets of prompt names), the counts on each gate's prompts alone are also given, under
-    ``"gates"``: each prompt is animated once. With ``transcript``, all are given the transcript (forced phones)."""
+    ``"gates"``: each prompt is animated once. With ``transcript``, all are given the transcript (forced phones).
+    ``lip_seal`` False scores a candidate's own closures (`emoanim.motion.lip_seal` off)."""
     import torch
     from eval_report import Subject, lipsync_result
 
     torch.set_num_threads(1)
-    options = {"checkpoint": checkpoint} if checkpoint else {}
+    options = {"checkpoint": checkpoint, **({} if lip_seal else {"lip_seal": False})} if checkpoint else {}
     subject = Subject(animator, options, words=transcript)
     prompts = load_prompts(Path(prompts_file))
     gated = frozenset().union(*gates)
@@ -185,6 +186,8 @@ def main() -> None:
     score.add_argument("--baseline", metavar="ANIMATOR",
                        help="also score this animator without a transcript (e.g. phonetic; needs pocketsphinx) and "
                             "rank first the candidates at least as good as it on every count")
+    score.add_argument("--no-lip-seal", dest="lip_seal", action="store_false",
+                       help="score the candidates' own closures: the lip seal on /p b m/ off (emoanim.motion.lip_seal)")
     score.add_argument("--transcript", action="store_true",
                        help="give the candidates (and the baseline) the transcript: forced-aligned phones")
     choose = verbs.add_parser("pick", help="choose by two scorings (see above)")
@@ -216,8 +219,8 @@ def main() -> None:
             parser.error(f"--gate: {path} shares prompts with another gate; gates must be disjoint")
         gates.append(gate)
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = [pool.submit(score_one, str(args.prompts_file), args.animator, c, tuple(gates), args.transcript)
-                   for c in args.checkpoints]
+        futures = [pool.submit(score_one, str(args.prompts_file), args.animator, c, tuple(gates), args.transcript,
+                               args.lip_seal) for c in args.checkpoints]
         base = (score_one(str(args.prompts_file), args.baseline, None, tuple(gates), args.transcript)
                 if args.baseline else None)
         rows, failed = [], 0

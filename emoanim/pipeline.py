@@ -46,6 +46,9 @@ class Options:
     # a learned animator that reads phones (model.phone_input) hears the audio alone: no phone recognition, so far
     # faster, but less exact on voices unlike its training speech (README: the animator table)
     audio_only: bool = False
+    # a learned animator shuts the lips on every /p b m/ of the phones (emoanim.motion.lip_seal); False: the model's
+    # own closures (the phonetic animator always seals)
+    lip_seal: bool = True
 
     @property
     def emotion_is_auto(self) -> bool:
@@ -58,10 +61,14 @@ class Options:
             return self.emotion
         return EmotionTrack.parse(self.emotion, transition=self.transition)
 
-    def animator_options(self) -> dict[str, Path]:
+    def animator_options(self) -> dict[str, Path | bool]:
         """Constructor options for the animator: only those set, so the phonetic animator gets none."""
-        options = {"checkpoint": self.checkpoint, "speech_encoder": self.speech_encoder}
-        return {name: Path(value) for name, value in options.items() if value is not None}
+        options: dict[str, Path | bool] = {name: Path(value) for name, value in
+                                           (("checkpoint", self.checkpoint), ("speech_encoder", self.speech_encoder))
+                                           if value is not None}
+        if not self.lip_seal:
+            options["lip_seal"] = False
+        return options
 
     def make_animator(self) -> Animator:
         """The animator, loaded once per (name, checkpoint file, speech folder) and reused: a comparison or a folder
@@ -83,6 +90,9 @@ class Options:
             raise InputError(f"unknown head-motion preset {self.head_motion!r}",
                              hint=f"use one of: {', '.join(HEAD_MOTION_PRESETS)}")
         get_rig(self.rig)
+        if not self.lip_seal and self.animator.strip().lower() == "phonetic":
+            raise InputError("--no-lip-seal is for the learned animators; the phonetic animator always seals /p b m/",
+                             hint="use --animator emote or emoface, or leave --no-lip-seal out")
         animator = self.make_animator()  # a learned animator loads its checkpoint here: a missing file fails first
         if self.audio_only and not isinstance(animator, LearnedAnimator):
             raise InputError(f"--audio-only is for the learned animators; {self.animator} animates from phones",
@@ -90,7 +100,7 @@ class Options:
 
 
 @lru_cache(maxsize=2)
-def _cached_animator(name: str, options: tuple[tuple[str, Path], ...], stamp: int | None) -> Animator:
+def _cached_animator(name: str, options: tuple[tuple[str, Path | bool], ...], stamp: int | None) -> Animator:
     # ``stamp`` (the checkpoint's mtime) is part of the key so a retrained checkpoint is picked up in the same process.
     return get_animator(name, **dict(options))
 
@@ -166,13 +176,13 @@ def animate_stages(animator: Animator, audio: Audio, emotion: EmotionTrack, *, t
     run them with one animator instance over many clips."""
     seconds: dict[str, float] = {}
     started = time.perf_counter()
-    reads_phones = animator.needs_phones and not audio_only
-    if phones is None and (reads_phones or transcript):
+    uses_phones = animator.needs_phones and not audio_only
+    if phones is None and (uses_phones or transcript):
         phones = align_long(audio, transcript, recognizer)
     seconds["align"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    performance = animator.animate(audio, emotion, phones=phones if reads_phones else None, fps=fps, seed=seed)
+    performance = animator.animate(audio, emotion, phones=phones if uses_phones else None, fps=fps, seed=seed)
     seconds["animate"] = time.perf_counter() - started
 
     started = time.perf_counter()

@@ -58,15 +58,21 @@ def test_subject_perform_matches_the_pipeline_for_the_phonetic_animator(clip):
         np.testing.assert_allclose(ours.head, theirs.head, atol=1e-6)
 
 
-def test_phonetic_has_two_feeds_and_learned_ones_hear_audio_only(checkpoint_dir, clip):
+def test_phonetic_has_two_feeds_and_learned_ones_three_or_audio_only_without_the_lip_seal(checkpoint_dir, clip):
+    from emoanim.eval.lipsync import bilabial_closure_rate
+
     assert [s.label for s in subjects_for("phonetic")] == ["with transcript", "without (words recogniser)"]
     options = animator_table.animator_options("emoface", checkpoint_dir)
     assert options == {"checkpoint": checkpoint_dir / "emoface.pt"}
     assert animator_table.animator_options("phonetic", checkpoint_dir) == {}
-    learned = subjects_for("emoface", **options)
-    assert [s.label for s in learned] == ["audio only"]
+    sealed = subjects_for("emoface", **options)  # the seal needs phones, even for a model that does not read them
+    assert [s.label for s in sealed] == ["with transcript", "without (words recogniser)", "--audio-only"]
     audio, words = clip
-    _, phones, seconds = learned[0].perform(audio, "happy", transcript=words)
+    performance, phones, _ = sealed[0].perform(audio, "happy", transcript=words)
+    assert phones.method == "forced" and bilabial_closure_rate(performance.expression, 30.0, phones)[0] == 1.0
+    alone = subjects_for("emoface", **options, lip_seal=False)
+    assert [s.label for s in alone] == ["audio only"]
+    _, phones, seconds = alone[0].perform(audio, "happy", transcript=words)
     assert phones is None and seconds["align"] < 0.05  # the words were not aligned for an audio-only animator
 
 
@@ -76,7 +82,8 @@ def test_table_has_every_row_and_column_with_finite_numbers_in_range(checkpoint_
     except Exception as err:  # noqa: BLE001 - InputError when the Debian prompts are not installed
         pytest.skip(f"asterisk prompts not available: {err}")
     assert prompts, "neither of the first two test prompts aligned"
-    subjects = subjects_for("phonetic") + subjects_for("emoface", checkpoint=checkpoint_dir / "emoface.pt")
+    subjects = subjects_for("phonetic") + subjects_for("emoface", checkpoint=checkpoint_dir / "emoface.pt",
+                                                       lip_seal=False)
     import soundfile
 
     from eval_report import labelled_prompts

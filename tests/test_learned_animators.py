@@ -70,7 +70,7 @@ def _one_line_error(capsys) -> str:
 def test_registry_builds_each_learned_animator_and_it_fills_every_frame(tiny, clip, name):
     audio = load_audio(clip)
     animator = get_animator(name, checkpoint=tiny[name])
-    assert not animator.needs_phones
+    assert animator.needs_phones and not animator.reads_phones  # the lip seal uses phones; the model does not
     performance = animator.animate(audio, EmotionTrack.parse("neutral"), phones=None, fps=24.0)
     assert performance.frames == frame_count(audio.duration, 24.0) and performance.fps == 24.0
     assert np.isfinite(performance.expression).all()
@@ -111,6 +111,8 @@ def test_cli_refuses_bad_learned_options_in_one_line(tiny, clip, tmp_path, capsy
     assert "phonetic animator takes no checkpoint" in _one_line_error(capsys)
     assert _render(clip, "--speech-encoder", tmp_path, "--out", tmp_path) == 2
     assert "phonetic animator takes no speech_encoder" in _one_line_error(capsys)
+    assert _render(clip, "--no-lip-seal", "--out", tmp_path) == 2
+    assert "--no-lip-seal is for the learned animators" in _one_line_error(capsys)
     assert not list(tmp_path.glob("*.csv"))
 
 
@@ -200,3 +202,28 @@ def test_a_quiet_recording_is_heard_at_the_training_level(tiny, clip):
     as_is = animator.animate(quiet, EmotionTrack.parse("neutral"), fps=30.0)
     assert as_is.metadata["input_gain_db"] == 0.0
     assert np.abs(as_is.expression - loud.expression).max() > 1e-2
+
+
+def test_given_phones_a_learned_animator_seals_every_bilabial_unless_told_not_to(tiny, clip):
+    from emoanim.eval.lipsync import bilabial_closure_rate
+    from emoanim.motion.frame_weights import taper
+    from emoanim.motion.lip_seal import RAMP_FRAMES, bilabials_in, closure_frames
+    from emoanim.phonetics import align
+    from emoanim.pipeline import perform
+
+    audio, neutral = load_audio(clip), EmotionTrack.parse("neutral")
+    phones = align(audio, "Bob bought a map, then he paid.")
+    sealed = get_animator("emoface", checkpoint=tiny["emoface"]).animate(audio, neutral, phones=phones, fps=30.0)
+    unsealed = get_animator("emoface", checkpoint=tiny["emoface"], lip_seal=False)
+    alone = unsealed.animate(audio, neutral, phones=phones, fps=30.0)
+    bilabials = bilabials_in(phones.phones)
+    assert len(bilabials) == 6 and bilabial_closure_rate(sealed.expression, 30.0, phones) == (1.0, 6)
+    assert sealed.metadata["lip_seal"] and len(sealed.metadata["lip_closures"]) == 6
+    assert not alone.metadata["lip_seal"] and alone.metadata["lip_closures"] == []
+    eased = taper(closure_frames(bilabials, 30.0, sealed.frames), RAMP_FRAMES) > 0
+    np.testing.assert_array_equal(sealed.expression[~eased], alone.expression[~eased])  # the model's own motion
+    assert not np.array_equal(sealed.expression[eased], alone.expression[eased])
+    assert not unsealed.needs_phones  # so the pipeline recognises nothing for it
+    assert perform(audio, Options(animator="emoface", checkpoint=tiny["emoface"], lip_seal=False))[1] is None
+    performance, recognised, _ = perform(audio, Options(animator="emoface", checkpoint=tiny["emoface"]))
+    assert recognised is not None and performance.metadata["lip_seal"]

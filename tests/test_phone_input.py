@@ -161,7 +161,7 @@ def test_a_checkpoint_that_reads_phones_gets_them_from_the_pipeline(root, say, m
     monkeypatch.setattr(inference, "run_chunked", watched)
 
     animator = EmoFaceAnimator(root / "phones" / "last.pt")
-    assert animator.needs_phones and not EmoFaceAnimator(root / "plain" / "last.pt").needs_phones
+    assert animator.reads_phones and not EmoFaceAnimator(root / "plain" / "last.pt").reads_phones
     audio = load_audio(say("Bob bought a map."))
     checkpoint = root / "phones" / "last.pt"
     recognised, _, _ = perform(audio, Options(animator="emoface", checkpoint=checkpoint, emotion="happy"))

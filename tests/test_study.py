@@ -174,6 +174,8 @@ def test_system_settings_reach_the_pipeline_options():
     assert (options.emotion, options.blinks, options.seed, options.head_motion) == ("happy:0.8", False, 3, "subtle")
     assert system.intended_emotion() == "happy"
     assert parse_system("phonetic:neutral@0,sad@1").intended_emotion() is None
+    unsealed = parse_system("emote:happy lip_seal=false audio_only=false").options()  # the seal under a listening test
+    assert unsealed.lip_seal is False and unsealed.audio_only is False
 
 
 def test_design_refuses_odd_rater_counts_and_single_systems():

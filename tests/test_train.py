@@ -155,7 +155,7 @@ def test_learned_animators_run_a_trained_checkpoint(root, say):
     assert happy.frames == round(audio.duration * 24) and happy.fps == 24.0
     assert happy.expression.min() >= 0 and happy.expression.max() <= 1
     assert np.abs(happy.expression - sad.expression).mean() > 1e-3
-    assert happy.metadata["animator"] == "emoface" and not emoface.needs_phones
+    assert happy.metadata["animator"] == "emoface" and not emoface.reads_phones
     emote = EmoteAnimator(train(_config("emote_tiny", root), progress=False).checkpoint)
     assert emote.animate(audio, EmotionTrack.parse("neutral"), fps=30.0).frames == round(audio.duration * 30)
     with pytest.raises(InputError, match="holds a emoface model, expected emote"):

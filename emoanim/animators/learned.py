@@ -4,9 +4,13 @@
     performance = animator.animate(audio, EmotionTrack.parse("sad"), phones=None, fps=30, seed=0)
 
 A checkpoint trained with ``model.phone_input: true`` also reads phones (`emoanim.models.phone_input`): the same
-phones the phonetic animator reads, forced-aligned to the transcript or recognised without one, so such an animator
-`needs_phones` and the pipeline aligns for it. Given no phones it runs on the audio alone (it was trained with the
-phones dropped from some windows). Other checkpoints map audio straight to motion and ignore phones.
+phones the phonetic animator reads, forced-aligned to the transcript or recognised without one. Given no phones it
+runs on the audio alone (it was trained with the phones dropped from some windows). Other checkpoints map audio
+straight to motion.
+
+Given phones, every learned animator also seals the lips on each /p b m/ (`emoanim.motion.lip_seal`, on by default,
+``lip_seal=False`` / ``--no-lip-seal`` for the model alone), so it `needs_phones` and the pipeline aligns for it
+unless ``--audio-only``.
 
 The model runs at its own frame rate (``model.fps`` in its config) in overlapping windows of its training length
 (`emoanim.models.inference.run_chunked`, so memory does not grow with the clip), and the result is resampled to the
@@ -29,6 +33,7 @@ from emoanim.audio.types import Audio
 from emoanim.emotion.track import EmotionTrack
 from emoanim.errors import InputError
 from emoanim.motion.channels import ARKIT_NAMES
+from emoanim.motion.lip_seal import bilabials_in, seal_bilabials
 from emoanim.motion.performance import Performance, frame_count
 from emoanim.motion.resample import resample
 from emoanim.phonetics.types import PhoneTrack
@@ -46,10 +51,12 @@ class LearnedAnimator:
     name = "learned"
     kind = ""
 
-    def __init__(self, checkpoint: str | Path | None = None, speech_encoder: str | Path | None = None) -> None:
+    def __init__(self, checkpoint: str | Path | None = None, speech_encoder: str | Path | None = None,
+                 lip_seal: bool = True) -> None:
         """``checkpoint``: a ``.pt`` written by ``emoanim train`` (default ``checkpoints/<name>.pt``).
         ``speech_encoder``: the user's copy of the wav2vec2/HuBERT folder the checkpoint was trained with (its config
-        stores the trainer's path, which rarely exists on another machine)."""
+        stores the trainer's path, which rarely exists on another machine). ``lip_seal``: shut the lips on every
+        /p b m/ of the phones it is given (`emoanim.motion.lip_seal`); False shows the model's own closures."""
         from emoanim.models import load_checkpoint
 
         path = Path(checkpoint) if checkpoint is not None else CHECKPOINTS / f"{self.name}.pt"
@@ -66,16 +73,22 @@ class LearnedAnimator:
         self.window = int(model_cfg.get("window_frames", 64))
         self.target = self.checkpoint.config.get("data", {}).get("target", "arkit")
         self.input_level = model_cfg.get("input_level_dbfs", REFERENCE_DBFS)
+        self.lip_seal = bool(lip_seal)
 
     @property
-    def needs_phones(self) -> bool:
+    def reads_phones(self) -> bool:
         """True for a checkpoint trained to read phones beside the audio."""
         return bool(getattr(self.model, "takes_phones", False))
 
+    @property
+    def needs_phones(self) -> bool:
+        """True when phones change the output: the model reads them, or the lip seal uses their bilabials."""
+        return self.reads_phones or self.lip_seal
+
     def animate(self, audio: Audio, emotion: EmotionTrack, *, phones: PhoneTrack | None = None, fps: float = 30.0,
                 seed: int = 0) -> Performance:
-        """Speech + emotion (+ ``phones`` when the checkpoint reads them) -> `Performance` with
-        ``frame_count(audio.duration, fps)`` frames."""
+        """Speech + emotion (+ ``phones``: read by a checkpoint that reads them, and sealed on their bilabials unless
+        ``lip_seal`` is off) -> `Performance` with ``frame_count(audio.duration, fps)`` frames."""
         import torch
 
         from emoanim.models.inference import run_chunked
@@ -91,7 +104,7 @@ class LearnedAnimator:
         model_frames = frame_count(audio.duration, self.model_fps)
         weights = emotion.at(np.arange(model_frames) / self.model_fps).astype(np.float32)
         heard = None
-        if self.needs_phones and phones is not None:
+        if self.reads_phones and phones is not None:
             from emoanim.models.phone_input import phone_occupancy
 
             heard = phone_occupancy(phones.phones, self.model_fps, model_frames, forced=phones.method == "forced")
@@ -106,12 +119,18 @@ class LearnedAnimator:
         frames = frame_count(audio.duration, fps)
         values = resample(raw, self.model_fps, fps, frames) if (fps != self.model_fps or len(raw) != frames) else raw
         performance = self._performance(np.asarray(values, np.float32), fps)
+        sealed = self.lip_seal and phones is not None
+        if sealed:
+            seal_bilabials(performance.expression, phones.phones, fps)
         performance.metadata.update(
             animator=self.name, fps=fps, emotion=emotion.to_dict(), seed=seed, warnings=[],
             checkpoint=str(self.checkpoint.path), checkpoint_step=self.checkpoint.step,
             speech_encoder=self.checkpoint.config["model"].get("speech", {}).get("path") or "logmel",
             input_gain_db=round(gain_db, 2),
             phone_input=(phones.method if heard is not None else None),
+            lip_seal=sealed,
+            # Seconds, as the phonetic animator records them: the sealed bilabials (none when not sealed).
+            lip_closures=[[p.start, p.end] for p in bilabials_in(phones.phones)] if sealed else [],
         )
         return performance
 

@@ -86,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--audio-only", action="store_true",
                         help="learned animators: hear the audio alone, without recognising phones (far faster; "
                              "less exact on voices unlike the training speech)")
+    render.add_argument("--lip-seal", action=argparse.BooleanOptionalAction, default=True,
+                        help="learned animators: shut the lips on every /p b m/ the phones hold (default; "
+                             "--no-lip-seal shows the model's own closures)")
     render.add_argument("--speech-encoder", type=Path, default=None, metavar="DIR",
                         help="your local wav2vec2/HuBERT folder, for a checkpoint trained with one (its config names "
                              "the trainer's folder)")
@@ -159,6 +162,7 @@ def render(args: argparse.Namespace) -> int:
         recognizer=args.recognizer or DEFAULT_RECOGNIZER,
         seed=args.seed, transition=args.transition, blinks=args.blinks, gaze=args.gaze, head_motion=args.head_motion,
         checkpoint=args.checkpoint, speech_encoder=args.speech_encoder, audio_only=args.audio_only,
+        lip_seal=args.lip_seal,
     )
     options.check()
     check_format(args.format_name, rig=args.rig)

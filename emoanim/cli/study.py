@@ -14,7 +14,8 @@ examples:
         -> study/manifest.json, study/clips/*.mp4, study/study.sqlite
   emoanim study create --speech a.wav --systems "phonetic:happy head_motion=subtle" "phonetic:happy" --out s2/
         -> a system is ANIMATOR:EMOTION plus optional key=value settings (rig, recognizer, fps, seed,
-           transition, blinks, gaze, head_motion, label)
+           transition, blinks, gaze, head_motion, audio_only, lip_seal, label); e.g.
+           "emote:happy" against "emote:happy lip_seal=false" puts the lip seal to a listening test
   emoanim study serve study/ --port 8000
         -> raters open http://127.0.0.1:8000/?rater=THEIR_ID
   emoanim study report study/

@@ -29,6 +29,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from emoanim.motion.channels import ARKIT_INDEX, ARKIT_NAMES
+from emoanim.motion.lip_seal import lip_aperture  # the aperture proxy above; motion's smoothing guards it too
 from emoanim.phonetics.types import ARPABET, SILENCE, Phone, PhoneTrack, phone_frames
 
 CLOSED_APERTURE = 0.05  # lip aperture at or below this = lips closed (see module docstring)
@@ -39,8 +40,6 @@ MIN_PAUSE_S = 0.3  # shorter pauses are not scored: the mouth has no time to com
 BILABIALS = frozenset({"P", "B", "M"})
 OPEN_VOWELS = frozenset({"AA", "AE", "AH", "AO", "AW", "AY"})
 
-_LOWER_DOWN = [ARKIT_INDEX["mouthLowerDownLeft"], ARKIT_INDEX["mouthLowerDownRight"]]
-_UPPER_UP = [ARKIT_INDEX["mouthUpperUpLeft"], ARKIT_INDEX["mouthUpperUpRight"]]
 
 
 @dataclass(frozen=True)
@@ -53,16 +52,6 @@ class LipSyncScores:
     open_vowels: int
     closed_in_pauses: float
     pauses: int
-
-
-def lip_aperture(expression: np.ndarray) -> np.ndarray:
-    """ARKit weights ``(T, 52)`` -> lip aperture ``(T,)`` >= 0 (definition in the module docstring)."""
-    x = _check(expression)
-    aperture = (
-        x[:, ARKIT_INDEX["jawOpen"]] - x[:, ARKIT_INDEX["mouthClose"]]
-        + 0.5 * x[:, _LOWER_DOWN].mean(axis=1) + 0.5 * x[:, _UPPER_UP].mean(axis=1)
-    )
-    return np.maximum(aperture, 0.0)
 
 
 def frames_of(phone: Phone, fps: float, frames: int) -> np.ndarray:

@@ -15,14 +15,14 @@ import numpy as np
 
 from emoanim.animators.phonetic.coarticulation import blend, build_segments, clean_phones
 from emoanim.animators.phonetic.style import apply_style
-from emoanim.animators.phonetic.visemes import BILABIALS, PARAM_INDEX, params_to_arkit
+from emoanim.animators.phonetic.visemes import PARAM_INDEX, params_to_arkit
 from emoanim.audio.features import SILENCE_FLOOR_DB, frame_rms_db
 from emoanim.audio.types import Audio
 from emoanim.emotion import EmotionTrack, expression_offsets
 from emoanim.errors import InputError
-from emoanim.motion.channels import ARKIT_INDEX
+from emoanim.motion.lip_seal import bilabials_in, closure_frames, seal_lips
 from emoanim.motion.performance import Performance, frame_count
-from emoanim.phonetics.types import Phone, PhoneTrack, phone_frames
+from emoanim.phonetics.types import PhoneTrack
 
 LOUDNESS_REFERENCE_PERCENTILE = 95  # of speech-frame levels: "loud" for this speaker and recording
 LOUDNESS_RANGE_DB = 20.0  # dB below the reference that maps to the quiet end of the jaw range; stressed vs
@@ -31,13 +31,6 @@ MIN_SPEECH_LEVEL_DB = SILENCE_FLOOR_DB + 15.0  # below this the audio says nothi
 NO_LOUDNESS_LEVEL = 0.5  # jaw position within its range when the audio gives no loudness
 DURATION_MISMATCH_S = 0.1  # phones ending this far from the audio's end get a warning
 SPEAKING = 0.5  # `speaking` param above this counts as a speech frame
-
-_SEALED_OPENERS = np.array(
-    [ARKIT_INDEX[n] for n in ("mouthUpperUpLeft", "mouthUpperUpRight", "mouthLowerDownLeft", "mouthLowerDownRight",
-                              "mouthFunnel", "tongueOut")], dtype=np.intp,
-)  # shapes that part the lips; zero while the lips are sealed
-_JAW, _CLOSE = ARKIT_INDEX["jawOpen"], ARKIT_INDEX["mouthClose"]
-
 
 class PhoneticAnimator:
     """Coarticulated visemes from timed phones; deterministic (no randomness, ``seed`` only goes to metadata)."""
@@ -79,7 +72,7 @@ class PhoneticAnimator:
         params, jaw = apply_style(params, jaw, weights)
         expression = params_to_arkit(params, jaw) + expression_offsets(weights)
         np.clip(expression, 0.0, 1.0, out=expression)
-        closures = [p for p in clean if p.label in BILABIALS]
+        closures = bilabials_in(clean)
         seal_lips(expression, closure_frames(closures, fps, frames))
 
         performance = Performance.still(frames, fps)
@@ -110,26 +103,3 @@ def speech_loudness(audio: Audio, fps: float, frames: int, speaking: np.ndarray)
             "jaw opening follows the phones alone"
         )
     return np.clip(1.0 - (reference - level) / LOUDNESS_RANGE_DB, 0.0, 1.0), None
-
-
-def closure_frames(closures: list[Phone], fps: float, frames: int) -> np.ndarray:
-    """``(T,)`` bool: every frame of every phone in ``closures``, and each one's centre frame (see `phone_frames`)."""
-    mask = np.zeros(frames + 1, np.int64)
-    if closures:
-        first, last = phone_frames(
-            np.array([p.start for p in closures]), np.array([p.end for p in closures]), fps, frames
-        )
-        np.add.at(mask, first, 1)
-        np.add.at(mask, last + 1, -1)
-    return np.cumsum(mask[:-1]) > 0
-
-
-def seal_lips(expression: np.ndarray, closed: np.ndarray) -> None:
-    """In place: lips fully closed on ``closed`` frames ``(T,)`` bool; ``mouthClose <= jawOpen`` everywhere.
-
-    In ARKit, ``mouthClose`` brings the lips together against an open jaw, so ``mouthClose = jawOpen`` with no
-    lip-parting shapes is a full closure at any jaw opening (and keeps the emotion's jaw, e.g. surprise).
-    """
-    expression[np.ix_(closed, _SEALED_OPENERS)] = 0.0
-    expression[closed, _CLOSE] = expression[closed, _JAW]
-    np.minimum(expression[:, _CLOSE], expression[:, _JAW], out=expression[:, _CLOSE])

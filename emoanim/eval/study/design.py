@@ -42,7 +42,7 @@ KINDS = ("compare", "identical", "offset")
 # Keys a system spec may set: the pipeline Options fields other than animator and emotion (given up front), and
 # not the transcript, which belongs to a speech clip rather than a system.
 SETTING_TYPES = {"rig": str, "recognizer": str, "fps": float, "seed": int, "transition": float, "blinks": bool,
-                 "gaze": bool, "head_motion": str, "label": str}
+                 "gaze": bool, "head_motion": str, "audio_only": bool, "lip_seal": bool, "label": str}
 SYSTEM_HINT = ("write a system as 'ANIMATOR:EMOTION' with optional space-separated key=value settings, "
                "e.g. 'phonetic:happy:0.8 head_motion=subtle'")
 

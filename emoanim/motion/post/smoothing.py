@@ -16,6 +16,8 @@ import numpy as np
 from scipy.signal import savgol_filter
 
 from emoanim.motion.channels import ARKIT_INDEX, ARKIT_NAMES
+from emoanim.motion.frame_weights import taper
+from emoanim.motion.lip_seal import lip_aperture
 from emoanim.motion.performance import Performance
 
 # Window: 5 frames at 30 fps, 9 at 60. Syllable-rate articulation (4-5 Hz) keeps ~96% of its amplitude at 30 fps;
@@ -24,14 +26,12 @@ WINDOW_SECONDS = 0.15
 POLYORDER = 3  # cubic: keeps peak heights and widths of speech-rate motion
 TAPER_FRAMES = 2  # frames over which a protected frame blends back into the smoothed signal
 
-# Lips are shut when jawOpen is cancelled by mouthClose (ARKit's mouthClose closes the lips over an open jaw).
-LIPS_CLOSED_GAP = 0.05  # jawOpen - mouthClose at or below this counts as closed
+LIPS_CLOSED = 0.05  # lip aperture (`emoanim.motion.lip_seal.lip_aperture`) at or below this counts as closed
 LID_CLOSED = 0.5  # eyeBlink at or above this counts as closed
 TOLERANCE = 0.02  # change smoothing may make at a guarded frame before it is protected
 
 MOUTH_GROUP = tuple(i for i, name in enumerate(ARKIT_NAMES) if name.startswith(("mouth", "jaw")))
 LID_GROUP = (ARKIT_INDEX["eyeBlinkLeft"], ARKIT_INDEX["eyeBlinkRight"])
-_JAW_OPEN, _MOUTH_CLOSE = ARKIT_INDEX["jawOpen"], ARKIT_INDEX["mouthClose"]
 
 
 def window_frames(fps: float) -> int:
@@ -48,24 +48,11 @@ def savgol(values: np.ndarray, fps: float) -> np.ndarray:
     return savgol_filter(values.astype(np.float64), window, POLYORDER, axis=0, mode="interp")
 
 
-def _spread(protected: np.ndarray, taper: int) -> np.ndarray:
-    """``(T,)`` weight 1 on protected frames, falling linearly to 0 over ``taper`` frames on each side."""
-    weight = protected.astype(np.float64)
-    frames = len(weight)
-    for shift in range(1, taper + 1):
-        level = 1.0 - shift / (taper + 1)
-        shifted = np.zeros(frames)
-        shifted[shift:] = np.maximum(shifted[shift:], protected[:-shift] * level)
-        shifted[:-shift] = np.maximum(shifted[:-shift], protected[shift:] * level)
-        weight = np.maximum(weight, shifted)
-    return weight
-
-
 def lip_closure_frames(original: np.ndarray, smoothed: np.ndarray) -> np.ndarray:
-    """``(T,)`` bool: lips shut in ``original`` ``(T, 52)`` that ``smoothed`` would open."""
-    gap = original[:, _JAW_OPEN] - original[:, _MOUTH_CLOSE]
-    gap_smoothed = smoothed[:, _JAW_OPEN] - smoothed[:, _MOUTH_CLOSE]
-    return (gap <= LIPS_CLOSED_GAP) & (gap_smoothed > np.maximum(gap, 0.0) + TOLERANCE)
+    """``(T,)`` bool: lips shut in ``original`` ``(T, 52)`` that ``smoothed`` would open (`lip_aperture`: the lip
+    openers count too, so a sealed frame between wide-open ones keeps them at zero)."""
+    aperture = lip_aperture(original)
+    return (aperture <= LIPS_CLOSED) & (lip_aperture(smoothed) > aperture + TOLERANCE)
 
 
 def lid_frames(original: np.ndarray, smoothed: np.ndarray) -> np.ndarray:
@@ -83,7 +70,7 @@ def smooth_expression(expression: np.ndarray, fps: float) -> np.ndarray:
     for group, protected in ((MOUTH_GROUP, lip_closure_frames(expression, smoothed)),
                              (LID_GROUP, lid_frames(expression, smoothed))):
         if protected.any():
-            keep = _spread(protected, TAPER_FRAMES)[:, None]
+            keep = taper(protected, TAPER_FRAMES)[:, None]
             columns = list(group)
             out[:, columns] = keep * expression[:, columns] + (1.0 - keep) * smoothed[:, columns]
     return np.clip(out, 0.0, 1.0)
