@@ -8,7 +8,7 @@ import pytest
 from emoanim.eval.lipsync import CLOSED_APERTURE, bilabial_closure_rate, lip_aperture
 from emoanim.motion.channels import ARKIT_INDEX
 from emoanim.motion.frame_weights import taper
-from emoanim.motion.lip_seal import AGREEMENT_APERTURE, RAMP_FRAMES, bilabials_in, seal_bilabials, seal_lips
+from emoanim.motion.lip_seal import RAMP_FRAMES, bilabials_in, seal_bilabials, seal_lips
 from emoanim.phonetics.types import Phone
 
 FPS = 30.0
@@ -43,7 +43,7 @@ SHUT = np.r_[15:19, 30:32]  # the frames of M (0.5-0.6 s) and B (1.0-1.05 s) at 
 def test_each_bilabial_is_shut_on_its_frames_and_the_rest_is_untouched():
     expression = open_mouth(60)
     original = expression.copy()
-    assert [p.label for p in seal_bilabials(expression, PHONES, FPS)] == ["M", "B"]
+    assert seal_bilabials(expression, PHONES, FPS) == 2
     assert bilabial_closure_rate(expression, FPS, PHONES) == (1.0, 2)
     assert (lip_aperture(expression)[SHUT] == 0).all()
     rest = np.setdiff1d(np.arange(60), SHUT)
@@ -61,28 +61,11 @@ def test_a_ramp_eases_the_seal_in_and_out_on_each_side():
     assert 0 < aperture[14] < aperture[13] < aperture[12] == aperture[40]  # before it
 
 
-def test_of_recognised_phones_only_the_bilabials_the_animation_nearly_closes_are_sealed():
-    expression = open_mouth(60)  # aperture 0.5 everywhere
-    openers = [ARKIT_INDEX[n] for n in ("mouthUpperUpLeft", "mouthUpperUpRight", "mouthLowerDownLeft",
-                                        "mouthLowerDownRight")]
-    expression[16, openers] = 0.0
-    expression[16, ARKIT_INDEX["mouthClose"]] = 0.4 - AGREEMENT_APERTURE - 0.01  # M's frames: one dips just too little
-    assert lip_aperture(expression)[16] == pytest.approx(AGREEMENT_APERTURE + 0.01)
-    untouched = expression.copy()
-    assert seal_bilabials(expression, PHONES, FPS, forced=False) == []  # neither comes down to the agreement line
-    np.testing.assert_array_equal(expression, untouched)
-    expression[16, ARKIT_INDEX["mouthClose"]] += 0.02  # now M's frame 16 reaches it (B's frames stay wide open)
-    assert [p.label for p in seal_bilabials(expression, PHONES, FPS, forced=False)] == ["M"]
-    aperture = lip_aperture(expression)
-    assert (aperture[15:19] == 0).all() and (aperture[30:32] == 0.5).all()
-    assert [p.label for p in seal_bilabials(expression, PHONES, FPS)] == ["M", "B"]  # forced: all of them
-
-
 def test_only_p_b_m_are_sealed_whatever_their_stress_marks_and_no_bilabial_changes_nothing():
     assert [p.label for p in bilabials_in([Phone("m", 0, 1), Phone("F", 1, 2), Phone("B0", 2, 3),
                                            Phone("N", 3, 4)])] == ["m", "B0"]
     expression = open_mouth(30)
-    assert seal_bilabials(expression, [Phone("F", 0.0, 0.5), Phone("V", 0.5, 1.0)], FPS) == []
+    assert seal_bilabials(expression, [Phone("F", 0.0, 0.5), Phone("V", 0.5, 1.0)], FPS) == 0
     np.testing.assert_array_equal(expression, open_mouth(30))
 
 

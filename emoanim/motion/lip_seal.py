@@ -1,4 +1,4 @@
-"""Lips that meet on /p b m/: the one articulatory contact viewers check first.
+"""Lips that meet on every /p b m/: the one articulatory contact viewers check first.
 
 A bilabial is categorical: the lips touch, or the viewer sees another sound. The phonetic animator seals every frame
 of each bilabial phone (its last step). A learned animator predicts the closure from the audio (and the phones, when
@@ -14,16 +14,6 @@ Flite's awb), one phone-reading emoface checkpoint closed falsely 53 times with 
 with none, against 44 for the phonetic animator; the bilabials closed were the same (348 with the ramp, 348
 without). `RAMP_FRAMES` = 0.
 
-Forced-aligned phones (a transcript) are exact, so each of their bilabials is sealed. Recognised phones are not:
-pocketsphinx hears /p b m/ where there is none now and then, and sealing those adds false closures (on RAVDESS, 26
-against the models' own 5-7). So a recognised bilabial is sealed only where the model agrees, i.e. its lip aperture
-comes down to `AGREEMENT_APERTURE` somewhere on the phone's frames: a near miss is shut, a wide-open mouth that the
-audio (and the model) says is a vowel is left open. Chosen on the selection prompts (no transcript; the Asterisk
-voice's closed / false, then awb's; the phonetic animator 159 / 24 and 184 / 20): emote sealed always 165 / 23 and
-188 / 22 (more false closures on awb than the phonetic animator), at 0.25 164 / 23 and 188 / 21, at 0.15 164 / 21
-and 187 / 19 (its fewest errors), at 0.10 164 / 20 and 186 / 19; emoface always 164 / 20 and 185 / 20, at 0.15
-164 / 18 and 185 / 20.
-
 Every bilabial of the phones is sealed, recognised or forced. Sealing only the recognised ones the model already
 nearly closes (lip aperture down to 0.15 on the phone's frames) was tried: on the selection prompts it took emote's
 false closures on awb from 22 to 19 (the phonetic animator: 20), but on the held-out prompts it cost 3 of awb's
@@ -32,7 +22,7 @@ were (26), so the simpler rule stayed.
 
 In ARKit, ``mouthClose`` brings the lips together against an open jaw, so ``mouthClose = jawOpen`` with the
 lip-parting shapes at zero is a full closure at any jaw opening (and keeps the emotion's jaw, e.g. surprise). A seal
-of weight ``w`` scales the lip aperture (`emoanim.eval.lipsync.lip_aperture`) by ``1 - w``.
+of weight ``w`` scales the lip aperture (`lip_aperture`) by ``1 - w``.
 """
 from __future__ import annotations
 
@@ -46,9 +36,6 @@ from emoanim.phonetics.bilabials import BILABIALS
 from emoanim.phonetics.types import Phone, phone_frames
 
 RAMP_FRAMES = 0  # frames the seal is eased over on each side (module docstring: a ramp costs false closures)
-# A recognised bilabial is sealed only where the model's lip aperture comes down to this on the phone's frames (module
-# docstring): about a quarter of a stressed vowel's opening.
-AGREEMENT_APERTURE = 0.15
 
 LIP_OPENERS = np.array(
     [ARKIT_INDEX[n] for n in ("mouthUpperUpLeft", "mouthUpperUpRight", "mouthLowerDownLeft", "mouthLowerDownRight",
@@ -97,26 +84,11 @@ def seal_lips(expression: np.ndarray, weight: np.ndarray) -> None:
     expression[:, _CLOSE] = np.minimum(close + weight * np.maximum(jaw - close, 0.0), jaw)
 
 
-def agreed(expression: np.ndarray, closures: Sequence[Phone], fps: float,
-           aperture_at_most: float = AGREEMENT_APERTURE) -> list[Phone]:
-    """The phones of ``closures`` on whose frames the lip aperture of ``expression`` ``(T, 52)`` comes down to
-    ``aperture_at_most`` at least once: the animation already moves to close them."""
-    if not closures:
-        return []
-    aperture = lip_aperture(expression)
-    first, last = phone_frames(np.array([p.start for p in closures]), np.array([p.end for p in closures]), fps,
-                               len(aperture))
-    return [p for p, a, b in zip(closures, first, last) if aperture[a:b + 1].min() <= aperture_at_most]
-
-
-def seal_bilabials(expression: np.ndarray, phones: Sequence[Phone], fps: float, *, forced: bool = True,
-                   ramp_frames: int = RAMP_FRAMES) -> list[Phone]:
-    """In place on ARKit weights ``(T, 52)`` at ``fps``: the lips shut on the frames of every /p b m/ of ``phones``
-    when they were ``forced``-aligned to a transcript; of recognised phones (``forced`` False), only on those the
-    animation already brings near closure (`agreed`). Ramped over ``ramp_frames`` on each side. -> the sealed phones."""
+def seal_bilabials(expression: np.ndarray, phones: Sequence[Phone], fps: float,
+                   ramp_frames: int = RAMP_FRAMES) -> int:
+    """In place on ARKit weights ``(T, 52)`` at ``fps``: the lips shut on every /p b m/ phone's frames, ramped over
+    ``ramp_frames`` on each side. -> how many bilabials were sealed."""
     closures = bilabials_in(phones)
-    if not forced:
-        closures = agreed(expression, closures, fps)
     if closures:
         seal_lips(expression, taper(closure_frames(closures, fps, len(expression)), ramp_frames))
-    return closures
+    return len(closures)
