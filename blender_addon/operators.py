@@ -97,7 +97,8 @@ class EMOANIM_OT_generate(bpy.types.Operator):
             transcript = bpy.path.abspath(transcript)
         return Request(audio=bpy.path.abspath(settings.audio) if settings.audio else "", transcript=transcript,
                        emotion=settings.emotion_spec(), animator=settings.animator.strip() or "phonetic",
-                       seed=settings.seed, fps=settings.fps)
+                       seed=settings.seed, fps=settings.fps, audio_only=settings.audio_only,
+                       lip_seal=settings.lip_seal)
 
     def _start(self, context) -> bool:
         prefs = preferences(context)

@@ -43,6 +43,9 @@ class EMOANIM_PT_generate(_SidebarPanel, bpy.types.Panel):
             buttons.operator("emoanim.timeline_remove", icon="REMOVE", text="")
             layout.prop(settings, "transition")
         layout.prop(settings, "animator")
+        if settings.animator.strip().lower() not in ("", "phonetic"):
+            layout.prop(settings, "audio_only")
+            layout.prop(settings, "lip_seal")
         layout.prop(settings, "seed")
         layout.prop(settings, "fps")
         layout.prop(settings, "frame_start")

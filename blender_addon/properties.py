@@ -46,6 +46,12 @@ class EmoanimSettings(bpy.types.PropertyGroup):
                               default=0.3, unit="TIME_ABSOLUTE")
     animator: StringProperty(name="Animator", default="phonetic",
                              description="emoanim animation backend (`emoanim info` lists them)")
+    audio_only: BoolProperty(name="Audio only", default=False,
+                             description="emote/emoface: no phone recognition (far faster; less exact on "
+                                         "unfamiliar voices, and no lip seal)")
+    lip_seal: BoolProperty(name="Lip seal", default=True,
+                           description="emote/emoface: shut the lips on every /p b m/ of the phones (off: the "
+                                       "model's own closures)")
     seed: IntProperty(name="Seed", min=0, default=0, description="Same seed, same blinks, gaze and head motion")
     fps: FloatProperty(name="FPS", min=1.0, max=1000.0, default=30.0, description="Frames per second to generate")
     frame_start: IntProperty(name="Start frame", default=1)

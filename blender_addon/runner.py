@@ -37,6 +37,13 @@ class Request:
     animator: str = "phonetic"
     seed: int = 0
     fps: float = 30.0
+    audio_only: bool = False  # learned animators: no phone recognition (faster; no lip seal)
+    lip_seal: bool = True  # learned animators: lips shut on every /p b m/ of the phones
+
+    @property
+    def learned(self) -> bool:
+        """The two switches above are for the learned animators; the phonetic one refuses them."""
+        return self.animator.strip().lower() != "phonetic"
 
     def check(self) -> None:
         if not self.audio:
@@ -86,6 +93,10 @@ def render_arguments(request: Request, out_dir: str) -> list[str]:
                  "--seed", str(request.seed), "--fps", repr(float(request.fps))]
     if request.transcript.strip():
         arguments += ["--transcript", request.transcript]
+    if request.learned and request.audio_only:
+        arguments.append("--audio-only")
+    if request.learned and not request.lip_seal:
+        arguments.append("--no-lip-seal")
     return arguments
 
 
@@ -177,7 +188,9 @@ def _render_in_process(request: Request) -> Take:
     from emoanim.pipeline import Options, run
 
     options = Options(emotion=request.emotion, rig=RIG, animator=request.animator,
-                      transcript=request.transcript or None, fps=request.fps, seed=request.seed)
+                      transcript=request.transcript or None, fps=request.fps, seed=request.seed,
+                      audio_only=request.learned and request.audio_only,
+                      lip_seal=not request.learned or request.lip_seal)
     curves = run(request.audio, options).curves
     return Take(names=list(curves.names), fps=float(curves.fps), values=curves.values.tolist(),
                 audio_path=request.audio, source_path=request.audio, metadata=dict(curves.metadata))

@@ -43,7 +43,7 @@ class Options:
     head_motion: str = "normal"
     checkpoint: Path | None = None  # a learned animator's checkpoint (default: checkpoints/<animator>.pt)
     speech_encoder: Path | None = None  # the user's copy of the wav2vec2/HuBERT folder a checkpoint was trained with
-    # a learned animator that reads phones (model.phone_input) hears the audio alone: no phone recognition, so far
+    # a learned animator hears the audio alone: no phone recognition (so no phone input and no lip seal), far
     # faster, but less exact on voices unlike its training speech (README: the animator table)
     audio_only: bool = False
     # a learned animator shuts the lips on every /p b m/ of the phones (emoanim.motion.lip_seal); False: the model's

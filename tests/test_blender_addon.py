@@ -456,3 +456,15 @@ def test_missing_cli_is_explained(monkeypatch, speech_take):
     monkeypatch.setenv(runner.CLI_ENV, "no-such-emoanim-binary")
     with pytest.raises(runner.GenerateError, match="'no-such-emoanim-binary' was not found"):
         runner.start_job(runner.Request(audio=str(speech_take[0])), engine="CLI")
+
+
+def test_learned_switches_reach_the_command_line_only_for_a_learned_animator(tmp_path, speech_take):
+    from emoanim.cli.main import main
+
+    wav = str(speech_take[0])
+    plain = runner.render_arguments(runner.Request(audio=wav, audio_only=True, lip_seal=False), str(tmp_path))
+    assert "--audio-only" not in plain and "--no-lip-seal" not in plain  # the phonetic animator refuses them
+    learned = runner.render_arguments(runner.Request(audio=wav, animator="emote", audio_only=True, lip_seal=False),
+                                      str(tmp_path))
+    assert learned[-2:] == ["--audio-only", "--no-lip-seal"]
+    assert main(learned) == 0 and list(tmp_path.glob("*.json"))  # and emoanim takes them
