@@ -83,13 +83,20 @@ eval: setup asterisk-prompts
 # CPU. checkpoints/ was made by scripts/train_gpu.sh, the same sequence on a GPU by time budget (see the model cards).
 FACEGOOD ?= ../shared/data/facegood
 TRAIN_DATA = data.facegood.root=$(FACEGOOD)
+PHONE_INPUT = model.phone_input=true data.flite.count=846 data.phone_input.heard=0.5 data.phone_input.dropout=0.2 \
+	'data.phone_input.exact_only=[synthetic]'
 train: setup asterisk-prompts
 	$(PYTHON) -m emoanim train configs/lipreader.yaml $(TRAIN_DATA)
 	$(PYTHON) -m emoanim train configs/expression.yaml $(TRAIN_DATA)
 	$(PYTHON) -m emoanim train configs/flint.yaml $(TRAIN_DATA)
 	$(PYTHON) -m emoanim train configs/emote.yaml $(TRAIN_DATA)
 	$(PYTHON) -m emoanim train configs/emoface.yaml $(TRAIN_DATA)
-	@echo "runs/*/last.pt: ship one with python -c 'from emoanim.models.checkpoint import release_checkpoint as r; r(\"runs/emote/last.pt\", \"checkpoints/emote.pt\")'"
+	# the phone-input round (scripts/finetune_phones_cpu.sh), by steps: both shipped checkpoints read phones
+	$(PYTHON) -m emoanim train configs/emote.yaml $(TRAIN_DATA) $(PHONE_INPUT) model.forced_flag=true \
+		train.init=runs/emote/last.pt train.out=runs/emote_phones train.steps=5000 train.lr=1e-4
+	$(PYTHON) -m emoanim train configs/emoface.yaml $(TRAIN_DATA) $(PHONE_INPUT) train.init=runs/emoface/last.pt \
+		train.out=runs/emoface_phones train.steps=6000 train.lr=1e-4
+	@echo "runs/*/last.pt: ship one with python -c 'from emoanim.models.checkpoint import release_checkpoint as r; r(\"runs/emote_phones/last.pt\", \"checkpoints/emote.pt\")'"
 
 clean:
 	rm -rf out $(STAMP) .pytest_cache
