@@ -218,6 +218,32 @@ def test_new_augmentations_are_off_by_default_and_keep_the_old_random_stream():
     assert np.sqrt(np.mean(y[:200] ** 2)) == pytest.approx(np.sqrt(np.mean(x[:200] ** 2)), rel=0.02)
 
 
+def test_equalisation_colours_the_spectrum_keeps_the_level_and_is_off_by_default():
+    from emoanim.train.augment import equalize
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 0.1, 32000)
+
+    def band_db(y, low, high):
+        spectrum = np.abs(np.fft.rfft(y)) ** 2
+        f = np.fft.rfftfreq(len(y), 1 / 16000)
+        return 10 * np.log10(spectrum[(f >= low) & (f < high)].mean())
+
+    bright = equalize(x, 3.0, 1000.0, 0.0)
+    assert np.sqrt(np.mean(bright ** 2)) == pytest.approx(np.sqrt(np.mean(x ** 2)), rel=1e-6)
+    tilt = (band_db(bright, 3500, 4500) - band_db(bright, 220, 280)) - (band_db(x, 3500, 4500) - band_db(x, 220, 280))
+    assert tilt == pytest.approx(3.0 * np.log2(4000 / 250), abs=1.0)  # 3 dB per octave over 4 octaves
+    resonant = equalize(x, 0.0, 2000.0, 10.0)
+    gain = (band_db(resonant, 1900, 2100) - band_db(x, 1900, 2100)) - (band_db(resonant, 150, 250) - band_db(x, 150, 250))
+    assert gain == pytest.approx(10.0, abs=1.0)
+    assert not np.any(equalize(np.zeros(100), 3.0, 1000.0, 5.0))
+    quiet = Augmentation(noise=1.0, resample=1.0, reverb=1.0)  # eq off: the stream the old checkpoints trained on
+    np.testing.assert_array_equal(quiet(x, np.random.default_rng(3)),
+                                  Augmentation(noise=1.0, resample=1.0, reverb=1.0, eq=0.0)(x, np.random.default_rng(3)))
+    assert not np.array_equal(quiet(x, np.random.default_rng(3)),
+                              Augmentation(noise=1.0, resample=1.0, reverb=1.0, eq=1.0)(x, np.random.default_rng(3)))
+
+
 def test_flite_voices_are_other_speakers_of_known_text_labelled_by_the_teacher():
     from emoanim.train.sources import flite_utterances
 

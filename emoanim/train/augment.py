@@ -1,6 +1,7 @@
 """Audio augmentation for training windows: gain, additive noise, band-limiting by resampling (telephone-like
 channels), a codec (G.711 mu-law telephone speech), a simple synthetic reverb, and vocal-tract-length perturbation
-(another speaker's formants). Each is applied with its own probability, seeded by the caller's rng."""
+(another speaker's formants), and equalisation (a microphone's and a room's colouring: a spectral tilt and one
+resonance). Each is applied with its own probability, seeded by the caller's rng."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,6 +31,11 @@ class Augmentation:
     # +- this many dB of gain drift across the window (a linear ramp): speakers trail off at the ends of phrases,
     # where the learned animators stopped opening on other speakers' quiet last words
     gain_drift_db: float = 0.0
+    # probability of equalisation: the learned animators opened the mouth less on GRID's recordings than on any
+    # training speech, where the phonetic animator (loudness relative to the clip) did not
+    eq: float = 0.0
+    eq_tilt_db: float = 3.0  # +- this many dB per octave around 1 kHz
+    eq_peak_db: float = 8.0  # +- this many dB at one resonance, one octave wide, centred 150 Hz - 5 kHz
 
     @classmethod
     def from_config(cls, config) -> "Augmentation | None":
@@ -45,6 +51,9 @@ class Augmentation:
         # drawn only when enabled, so configs without it keep the random stream (and batches) they always had
         if self.vtlp and rng.random() < self.vtlp:
             x = warp_vocal_tract(x, rng.uniform(*self.vtlp_range))
+        if self.eq and rng.random() < self.eq:
+            x = equalize(x, rng.uniform(-self.eq_tilt_db, self.eq_tilt_db), float(np.exp(rng.uniform(np.log(150.0),
+                         np.log(5000.0)))), rng.uniform(-self.eq_peak_db, self.eq_peak_db))
         if rng.random() < self.reverb:
             x = add_reverb(x, rng.uniform(*self.rt60_s), rng.uniform(*self.wet), rng)
         if rng.random() < self.resample:
@@ -57,6 +66,20 @@ class Augmentation:
         if self.gain_drift_db:
             x = x * 10 ** (np.linspace(0.0, rng.uniform(-self.gain_drift_db, self.gain_drift_db), len(x)) / 20)
         return np.clip(x, -1.0, 1.0).astype(np.float32)
+
+
+def equalize(x: np.ndarray, tilt_db_per_octave: float, peak_hz: float, peak_db: float,
+             peak_octaves: float = 1.0) -> np.ndarray:
+    """``x`` through a linear-phase equaliser: ``tilt_db_per_octave`` around 1 kHz plus a Gaussian bump of
+    ``peak_db`` at ``peak_hz`` (``peak_octaves`` wide at about 1/e of its height, on a log-frequency axis); the RMS
+    level is kept, so it colours the sound without acting as gain."""
+    if not np.any(x):
+        return x
+    frequencies = np.maximum(np.fft.rfftfreq(len(x), 1.0 / SAMPLE_RATE), 20.0)
+    gain_db = (tilt_db_per_octave * np.log2(frequencies / 1000.0)
+               + peak_db * np.exp(-0.5 * (np.log2(frequencies / peak_hz) / (peak_octaves / 2)) ** 2))
+    y = np.fft.irfft(np.fft.rfft(x) * 10 ** (gain_db / 20), n=len(x))
+    return y * (np.sqrt(np.mean(x ** 2)) / max(np.sqrt(np.mean(y ** 2)), 1e-12))
 
 
 def add_noise(x: np.ndarray, snr_db: float, rng: np.random.Generator) -> np.ndarray:
