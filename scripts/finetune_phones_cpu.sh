@@ -147,3 +147,5 @@ tune emoface runs/phones/emoface_eq_start.pt runs/emoface_eq train.losses.partin
     train.max_seconds=1800 'data.phone_input.exact_only=[synthetic]' data.augment.eq=0.5
 mapfile -t candidates < <(kept runs/emoface_eq)
 choose emoface emoface7 runs/phones/emoface_eq_start.pt "${candidates[@]}"
+# (Stage 7 kept none: its candidates closed falsely 21-27 times on awb's selection prompts against 20, and GRID's
+# mean r stayed 0.544-0.546 against the incumbent's 0.544.)
