@@ -43,7 +43,7 @@ SHUT = np.r_[15:19, 30:32]  # the frames of M (0.5-0.6 s) and B (1.0-1.05 s) at 
 def test_each_bilabial_is_shut_on_its_frames_and_the_rest_is_untouched():
     expression = open_mouth(60)
     original = expression.copy()
-    assert seal_bilabials(expression, PHONES, FPS) == 2
+    assert len(seal_bilabials(expression, PHONES, FPS)) == 2
     assert bilabial_closure_rate(expression, FPS, PHONES) == (1.0, 2)
     assert (lip_aperture(expression)[SHUT] == 0).all()
     rest = np.setdiff1d(np.arange(60), SHUT)
@@ -65,7 +65,7 @@ def test_only_p_b_m_are_sealed_whatever_their_stress_marks_and_no_bilabial_chang
     assert [p.label for p in bilabials_in([Phone("m", 0, 1), Phone("F", 1, 2), Phone("B0", 2, 3),
                                            Phone("N", 3, 4)])] == ["m", "B0"]
     expression = open_mouth(30)
-    assert seal_bilabials(expression, [Phone("F", 0.0, 0.5), Phone("V", 0.5, 1.0)], FPS) == 0
+    assert len(seal_bilabials(expression, [Phone("F", 0.0, 0.5), Phone("V", 0.5, 1.0)], FPS)) == 0
     np.testing.assert_array_equal(expression, open_mouth(30))
 
 

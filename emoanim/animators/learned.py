@@ -33,7 +33,7 @@ from emoanim.audio.types import Audio
 from emoanim.emotion.track import EmotionTrack
 from emoanim.errors import InputError
 from emoanim.motion.channels import ARKIT_NAMES
-from emoanim.motion.lip_seal import bilabials_in, seal_bilabials
+from emoanim.motion.lip_seal import seal_bilabials
 from emoanim.motion.performance import Performance, frame_count
 from emoanim.motion.resample import resample
 from emoanim.phonetics.types import PhoneTrack
@@ -119,18 +119,17 @@ class LearnedAnimator:
         frames = frame_count(audio.duration, fps)
         values = resample(raw, self.model_fps, fps, frames) if (fps != self.model_fps or len(raw) != frames) else raw
         performance = self._performance(np.asarray(values, np.float32), fps)
-        sealed = self.lip_seal and phones is not None
-        if sealed:
-            seal_bilabials(performance.expression, phones.phones, fps)
+        sealed = (seal_bilabials(performance.expression, phones.phones, fps)
+                  if self.lip_seal and phones is not None else None)
         performance.metadata.update(
             animator=self.name, fps=fps, emotion=emotion.to_dict(), seed=seed, warnings=[],
             checkpoint=str(self.checkpoint.path), checkpoint_step=self.checkpoint.step,
             speech_encoder=self.checkpoint.config["model"].get("speech", {}).get("path") or "logmel",
             input_gain_db=round(gain_db, 2),
             phone_input=(phones.method if heard is not None else None),
-            lip_seal=sealed,
+            lip_seal=sealed is not None,
             # Seconds, as the phonetic animator records them: the sealed bilabials (none when not sealed).
-            lip_closures=[[p.start, p.end] for p in bilabials_in(phones.phones)] if sealed else [],
+            lip_closures=[[p.start, p.end] for p in sealed or []],
         )
         return performance
 

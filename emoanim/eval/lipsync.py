@@ -29,10 +29,10 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from emoanim.motion.channels import ARKIT_INDEX, ARKIT_NAMES
-from emoanim.motion.lip_seal import lip_aperture  # the aperture proxy above; motion's smoothing guards it too
+# the aperture proxy and closed line above, defined with the lip seal: motion's smoothing guards the same closures
+from emoanim.motion.lip_seal import CLOSED_APERTURE, lip_aperture
 from emoanim.phonetics.types import ARPABET, SILENCE, Phone, PhoneTrack, phone_frames
 
-CLOSED_APERTURE = 0.05  # lip aperture at or below this = lips closed (see module docstring)
 OPEN_JAW = 0.25  # peak jawOpen at or above this = open vowel opened
 PAUSE_MARGIN_S = 0.1  # seconds at each end of a pause left unscored: lips close/open over ~100 ms around speech
 MIN_PAUSE_S = 0.3  # shorter pauses are not scored: the mouth has no time to come to rest

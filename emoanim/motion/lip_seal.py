@@ -35,6 +35,9 @@ from emoanim.motion.frame_weights import taper
 from emoanim.phonetics.bilabials import BILABIALS
 from emoanim.phonetics.types import Phone, phone_frames
 
+# Lip aperture at or below this = lips closed: what the lip-sync metrics count (`emoanim.eval.lipsync`, whose docstring
+# says why 0.05) and what smoothing keeps shut (`emoanim.motion.post.smoothing`).
+CLOSED_APERTURE = 0.05
 RAMP_FRAMES = 0  # frames the seal is eased over on each side (module docstring: a ramp costs false closures)
 
 LIP_OPENERS = np.array(
@@ -85,10 +88,10 @@ def seal_lips(expression: np.ndarray, weight: np.ndarray) -> None:
 
 
 def seal_bilabials(expression: np.ndarray, phones: Sequence[Phone], fps: float,
-                   ramp_frames: int = RAMP_FRAMES) -> int:
+                   ramp_frames: int = RAMP_FRAMES) -> list[Phone]:
     """In place on ARKit weights ``(T, 52)`` at ``fps``: the lips shut on every /p b m/ phone's frames, ramped over
-    ``ramp_frames`` on each side. -> how many bilabials were sealed."""
+    ``ramp_frames`` on each side. -> the bilabials sealed."""
     closures = bilabials_in(phones)
     if closures:
         seal_lips(expression, taper(closure_frames(closures, fps, len(expression)), ramp_frames))
-    return len(closures)
+    return closures

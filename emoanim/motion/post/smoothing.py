@@ -17,7 +17,7 @@ from scipy.signal import savgol_filter
 
 from emoanim.motion.channels import ARKIT_INDEX, ARKIT_NAMES
 from emoanim.motion.frame_weights import taper
-from emoanim.motion.lip_seal import lip_aperture
+from emoanim.motion.lip_seal import CLOSED_APERTURE, lip_aperture
 from emoanim.motion.performance import Performance
 
 # Window: 5 frames at 30 fps, 9 at 60. Syllable-rate articulation (4-5 Hz) keeps ~96% of its amplitude at 30 fps;
@@ -26,7 +26,6 @@ WINDOW_SECONDS = 0.15
 POLYORDER = 3  # cubic: keeps peak heights and widths of speech-rate motion
 TAPER_FRAMES = 2  # frames over which a protected frame blends back into the smoothed signal
 
-LIPS_CLOSED = 0.05  # lip aperture (`emoanim.motion.lip_seal.lip_aperture`) at or below this counts as closed
 LID_CLOSED = 0.5  # eyeBlink at or above this counts as closed
 TOLERANCE = 0.02  # change smoothing may make at a guarded frame before it is protected
 
@@ -52,7 +51,7 @@ def lip_closure_frames(original: np.ndarray, smoothed: np.ndarray) -> np.ndarray
     """``(T,)`` bool: lips shut in ``original`` ``(T, 52)`` that ``smoothed`` would open (`lip_aperture`: the lip
     openers count too, so a sealed frame between wide-open ones keeps them at zero)."""
     aperture = lip_aperture(original)
-    return (aperture <= LIPS_CLOSED) & (lip_aperture(smoothed) > aperture + TOLERANCE)
+    return (aperture <= CLOSED_APERTURE) & (lip_aperture(smoothed) > aperture + TOLERANCE)
 
 
 def lid_frames(original: np.ndarray, smoothed: np.ndarray) -> np.ndarray:
