@@ -31,31 +31,35 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from eval_report import FACEGOOD_TAKE, Subject, grid_clips, num  # noqa: E402
 
+from emoanim.eval import signals  # noqa: E402
+from emoanim.eval.signals import MIN_STD  # noqa: E402
+from emoanim.motion.channels import ARKIT_NAMES  # noqa: E402
+
 SCALES = (-0.5, 0.0, 0.5, 1.0, 1.5)
 
 
 def standardised(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, np.float64)
     spread = np.nanstd(x)
-    if not spread > 0:
+    if not spread > MIN_STD:
         raise ValueError("a signal does not move: r is undefined")
     return (x - np.nanmean(x)) / spread
 
 
 def pearson(a: np.ndarray, b: np.ndarray) -> float:
+    """`emoanim.eval.signals.pearson` over the frames both signals have and neither lacks (NaN: no face found)."""
     n = min(len(a), len(b))
     a, b = np.asarray(a[:n], np.float64), np.asarray(b[:n], np.float64)
-    both = ~np.isnan(a) & ~np.isnan(b)  # the video's face is missed on some frames
-    return float(np.corrcoef(a[both], b[both])[0, 1])
+    both = ~np.isnan(a) & ~np.isnan(b)
+    return signals.pearson(a[both], b[both])
 
 
 def departure_curve(real: list, teacher: list, learned: list) -> tuple[list[float], float]:
     """Mean r of ``real`` with teacher + k * (learned - teacher) for each k of `SCALES` (standardised signals, one
     array per clip); and the mean r of learned with teacher."""
-    rs = []
-    for k in SCALES:
-        rs.append(float(np.mean([pearson(r, standardised(t) + k * (standardised(s) - standardised(t)))
-                                 for r, t, s in zip(real, teacher, learned)])))
+    taught = [standardised(t) for t in teacher]
+    departures = [standardised(s) - t for s, t in zip(learned, taught)]
+    rs = [float(np.mean([pearson(r, t + k * d) for r, t, d in zip(real, taught, departures)])) for k in SCALES]
     agreement = float(np.mean([pearson(s, t) for s, t in zip(learned, teacher)]))
     return rs, agreement
 
@@ -67,17 +71,21 @@ def grid_signals(subject: Subject, clips: list) -> list[np.ndarray]:
             for c in clips]
 
 
-def facegood_signals(subject: Subject, data: Path) -> tuple[np.ndarray, np.ndarray]:
-    """(learned or teacher jawOpen, keyed jawOpen) of the held-out take."""
+JAW = ARKIT_NAMES.index("jawOpen")
+
+
+def facegood_take(data: Path) -> tuple[object, np.ndarray]:
+    """The held-out take's audio and its keyed ``jawOpen`` (30 fps, the animators' default rate)."""
     from emoanim.audio import load_audio
     from emoanim.eval.curves_compare import arkit_weights, read_facegood
-    from emoanim.motion.channels import ARKIT_NAMES
 
-    jaw = ARKIT_NAMES.index("jawOpen")
     truth = read_facegood(data / "facegood" / "bs_value" / f"bs_value_{FACEGOOD_TAKE}.npy")
-    audio = load_audio(data / "facegood" / "wav" / f"{FACEGOOD_TAKE}.wav")
+    return load_audio(data / "facegood" / "wav" / f"{FACEGOOD_TAKE}.wav"), arkit_weights(truth)[:, JAW]
+
+
+def facegood_jaw(subject: Subject, audio) -> np.ndarray:
     perf, _, _ = subject.perform(audio, recognizer="phones")
-    return perf.expression[:, jaw], arkit_weights(truth)[:, jaw]  # both at 30 fps
+    return perf.expression[:, JAW]
 
 
 def main() -> None:
@@ -97,7 +105,8 @@ def main() -> None:
     clips = grid_clips(args.data)
     teacher = Subject("phonetic", words=False)
     grid_teacher = grid_signals(teacher, clips)
-    face_teacher, face_truth = facegood_signals(teacher, args.data)
+    face_audio, face_truth = facegood_take(args.data)
+    face_teacher = facegood_jaw(teacher, face_audio)
     header = " | ".join(f"k={k:g}" for k in SCALES)
     print(f"| animator | reference | agreement with teacher | {header} |")
     print("|---|---|---|" + "---|" * len(SCALES))
@@ -110,8 +119,7 @@ def main() -> None:
         print(f"| {name} | GRID inner lip gap ({len(clips)} clips) | {num(agreement)} | "
               f"{' | '.join(num(r) for r in rs)} |")
         print(f"{name}: FACEGOOD", file=sys.stderr, flush=True)
-        learned, _ = facegood_signals(subject, args.data)
-        rs, agreement = departure_curve([face_truth], [face_teacher], [learned])
+        rs, agreement = departure_curve([face_truth], [face_teacher], [facegood_jaw(subject, face_audio)])
         print(f"| {name} | FACEGOOD {FACEGOOD_TAKE} jawOpen | {num(agreement)} | {' | '.join(num(r) for r in rs)} |")
 
 
