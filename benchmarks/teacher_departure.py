@@ -32,16 +32,16 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from eval_report import FACEGOOD_TAKE, Subject, grid_clips, num  # noqa: E402
 
 from emoanim.eval import signals  # noqa: E402
-from emoanim.eval.signals import MIN_STD  # noqa: E402
 from emoanim.motion.channels import ARKIT_NAMES  # noqa: E402
 
 SCALES = (-0.5, 0.0, 0.5, 1.0, 1.5)
+JAW = ARKIT_NAMES.index("jawOpen")
 
 
 def standardised(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, np.float64)
     spread = np.nanstd(x)
-    if not spread > MIN_STD:
+    if not spread > signals.MIN_STD:
         raise ValueError("a signal does not move: r is undefined")
     return (x - np.nanmean(x)) / spread
 
@@ -69,9 +69,6 @@ def grid_signals(subject: Subject, clips: list) -> list[np.ndarray]:
 
     return [performance_mouth(subject.perform(c.audio, transcript=c.words, fps=c.real.fps)[0]).inner_gap
             for c in clips]
-
-
-JAW = ARKIT_NAMES.index("jawOpen")
 
 
 def facegood_take(data: Path) -> tuple[object, np.ndarray]:
